@@ -1,0 +1,34 @@
+// The classic server push example: three HTML pages in one
+// multipart/x-mixed-replace body, written to standard output.
+//
+//   ./three_pages            the body, byte for byte
+//   ./three_pages --head     the HTTP response head first
+#include <serverpush/serverpush.hpp>
+
+#include <cstdio>
+#include <cstring>
+
+int main(int argc, char** argv) {
+  const bool with_head = argc > 1 && std::strcmp(argv[1], "--head") == 0;
+
+  serverpush::fd_sink out(1);  // standard output
+  serverpush::MultipartWriter<serverpush::fd_sink&> writer(out, "MSBOB");
+
+  if (with_head) {
+    const std::string head = "HTTP/1.0 200 OK\r\nContent-Type: " + writer.content_type() +
+                             "\r\nCache-Control: no-cache\r\n\r\n";
+    std::fwrite(head.data(), 1, head.size(), stdout);
+    std::fflush(stdout);
+  }
+
+  std::error_code ec;
+  writer.write_part("text/html", "<html><body><h1>First Page</h1></body></html>", ec);
+  if (!ec) writer.write_part("text/html", "<html><body><h1>Second Page</h1></body></html>", ec);
+  if (!ec) writer.write_last_part("text/html", "<html><body><h1>Third Page</h1></body></html>", ec);
+  if (!ec) writer.close(ec);
+  if (ec) {
+    std::fprintf(stderr, "three_pages: %s\n", ec.message().c_str());
+    return 1;
+  }
+  return 0;
+}

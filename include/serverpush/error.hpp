@@ -1,0 +1,123 @@
+#ifndef SERVERPUSH_ERROR_HPP
+#define SERVERPUSH_ERROR_HPP
+
+#include <serverpush/detail/config.hpp>
+
+#include <string>
+#include <system_error>
+
+#if SERVERPUSH_HAS_EXCEPTIONS
+#include <stdexcept>
+#endif
+
+namespace serverpush {
+
+// Every failure the library itself detects. Sink failures keep their own
+// error_code too: see MultipartWriter::sink_error().
+enum class errc {
+  boundary_empty = 1,
+  boundary_too_long,
+  boundary_invalid_char,
+  boundary_trailing_space,
+  random_unavailable,
+  content_type_invalid,
+  header_name_invalid,
+  header_value_invalid,
+  header_reserved,
+  header_block_already_sent,
+  payload_contains_delimiter,
+  part_in_progress,
+  no_part_in_progress,
+  length_exceeded,
+  length_mismatch,
+  stream_closed,
+  sink_failed,
+  writer_failed,
+  sink_stalled,
+};
+
+namespace detail {
+
+class error_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "serverpush"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<errc>(value)) {
+      case errc::boundary_empty:
+        return "boundary is empty (RFC 2046 needs 1 to 70 characters)";
+      case errc::boundary_too_long:
+        return "boundary is longer than 70 characters (RFC 2046)";
+      case errc::boundary_invalid_char:
+        return "boundary contains a character outside RFC 2046 bchars "
+               "(0-9 A-Z a-z '()+_,-./:=? and space)";
+      case errc::boundary_trailing_space:
+        return "boundary ends with a space (RFC 2046 forbids it)";
+      case errc::random_unavailable:
+        return "the operating system's random source failed; no boundary was generated";
+      case errc::content_type_invalid:
+        return "content type is not 'type/subtype[; parameters]' made of RFC 9110 "
+               "tokens, or contains a control character";
+      case errc::header_name_invalid:
+        return "header name is empty or not an RFC 9110 token";
+      case errc::header_value_invalid:
+        return "header value contains CR, LF, NUL or another control character, "
+               "or starts or ends with white space";
+      case errc::header_reserved:
+        return "Content-Type and Content-Length are written by the writer and "
+               "cannot be passed as extra headers";
+      case errc::header_block_already_sent:
+        return "the next part's header block was already sent (announce_next "
+               "framing): its content type must match and it takes no extra headers";
+      case errc::payload_contains_delimiter:
+        return "payload contains the boundary delimiter CRLF--boundary (strict mode)";
+      case errc::part_in_progress:
+        return "a part begun with begin_part() is still open; call end_part() first";
+      case errc::no_part_in_progress:
+        return "no part is open; call begin_part() first";
+      case errc::length_exceeded:
+        return "body is longer than the part's declared Content-Length";
+      case errc::length_mismatch:
+        return "body is shorter than the part's declared Content-Length";
+      case errc::stream_closed:
+        return "the stream is already closed";
+      case errc::sink_failed:
+        return "the sink failed while writing; see sink_error() for the cause";
+      case errc::writer_failed:
+        return "an earlier sink failure left this stream unusable";
+      case errc::sink_stalled:
+        return "the sink accepted no bytes and reported no error";
+    }
+    return "unknown serverpush error";
+  }
+};
+
+}  // namespace detail
+
+inline const std::error_category& error_category() noexcept {
+  static const detail::error_category_impl category;
+  return category;
+}
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+namespace detail {
+
+#if SERVERPUSH_HAS_EXCEPTIONS
+[[noreturn]] inline void throw_error(const std::error_code& ec) { throw std::system_error(ec); }
+[[noreturn]] inline void throw_error(const std::error_code& ec, const std::string& what) {
+  throw std::system_error(ec, what);
+}
+#endif
+
+}  // namespace detail
+}  // namespace serverpush
+
+namespace std {
+template <>
+struct is_error_code_enum<serverpush::errc> : true_type {};
+}  // namespace std
+
+#endif
