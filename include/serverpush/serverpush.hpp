@@ -6,8 +6,10 @@
 #include <serverpush/error.hpp>
 #include <serverpush/framer.hpp>
 #include <serverpush/header.hpp>
+#include <serverpush/http.hpp>
 #include <serverpush/sink.hpp>
 #include <serverpush/sinks/callable.hpp>
+#include <serverpush/sinks/chunked.hpp>
 #include <serverpush/sinks/fd.hpp>
 #include <serverpush/sinks/memory.hpp>
 #include <serverpush/sinks/ostream.hpp>
