@@ -34,6 +34,7 @@ enum class errc {
   sink_failed,
   writer_failed,
   sink_stalled,
+  too_many_clients,
 };
 
 namespace detail {
@@ -87,6 +88,8 @@ class error_category_impl final : public std::error_category {
         return "an earlier sink failure left this stream unusable";
       case errc::sink_stalled:
         return "the sink accepted no bytes and reported no error";
+      case errc::too_many_clients:
+        return "the broadcaster already serves max_clients clients; the new one was closed";
     }
     return "unknown serverpush error";
   }

@@ -2,6 +2,7 @@
 #define SERVERPUSH_SERVERPUSH_HPP
 
 #include <serverpush/boundary.hpp>
+#include <serverpush/broadcaster.hpp>
 #include <serverpush/buffer.hpp>
 #include <serverpush/error.hpp>
 #include <serverpush/framer.hpp>
