@@ -1,0 +1,53 @@
+#ifndef SERVERPUSH_TESTS_SUPPORT_FD_READER_HPP
+#define SERVERPUSH_TESTS_SUPPORT_FD_READER_HPP
+
+// Reads a descriptor to end of file on its own thread, so a test can write
+// more than a pipe or socket buffer holds and compare the bytes afterwards.
+
+#include <cerrno>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace serverpush::test {
+
+class fd_reader {
+ public:
+  explicit fd_reader(int fd) : thread_([this, fd] { drain(fd); }) {}
+  fd_reader(const fd_reader&) = delete;
+  fd_reader& operator=(const fd_reader&) = delete;
+  ~fd_reader() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Waits for end of file (the writing end closed) and returns every byte.
+  std::string finish() {
+    if (thread_.joinable()) thread_.join();
+    return bytes_;
+  }
+  int error() const noexcept { return error_; }
+
+ private:
+  void drain(int fd) {
+    char chunk[4096];
+    for (;;) {
+      const ssize_t got = ::read(fd, chunk, sizeof chunk);
+      if (got > 0) {
+        bytes_.append(chunk, static_cast<std::size_t>(got));
+      } else if (got < 0 && errno == EINTR) {
+        continue;
+      } else {
+        if (got < 0) error_ = errno;
+        return;
+      }
+    }
+  }
+
+  std::string bytes_;
+  int error_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace serverpush::test
+
+#endif
