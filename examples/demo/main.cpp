@@ -66,6 +66,7 @@ struct options {
   std::string dir;             // stream these .jpg files instead of the built-in ones
   long long pause_after = -1;  // test hook: stop publishing after this frame, stream stays open
   long long viewers = -1;      // wait for this many viewers before frame 0; -1: 1 with --frames
+  double stall_timeout = 10;   // seconds a stream viewer may accept no byte before it is dropped
 };
 
 void usage(std::FILE* out) {
@@ -79,6 +80,7 @@ void usage(std::FILE* out) {
                "  --viewers N          wait for N viewers of /stream.mjpg before the first frame\n"
                "  --page-delay SECS    delay between the pushed pages (default 10, fractional ok)\n"
                "  --dir DIR            stream the .jpg files of DIR instead of the built-in frames\n"
+               "  --stall-timeout SECS drop a stream viewer that reads nothing this long (default 10)\n"
                "  --pause-after K      stop publishing after frame K, keeping streams open (tests)\n"
                "  --help               this text\n",
                program);
@@ -143,6 +145,8 @@ int parse_options(int argc, char** argv, options& o) {
       ok = parse_seconds(value, o.page_delay);
     } else if (name == "--dir") {
       o.dir = value;
+    } else if (name == "--stall-timeout") {
+      ok = parse_seconds(value, o.stall_timeout) && o.stall_timeout >= 0.01;
     } else if (name == "--pause-after") {
       ok = parse_int(value, 0, o.pause_after);
     } else {
@@ -835,7 +839,7 @@ int main(int argc, char** argv) {
   ::sigaction(SIGTERM, &sa, nullptr);
 
   serverpush::broadcaster_options bo;
-  bo.stall_timeout = 10s;
+  bo.stall_timeout = std::chrono::milliseconds(static_cast<long long>(opt.stall_timeout * 1000));
   bo.on_client_removed = [](const serverpush::client_stats& c, std::error_code reason) {
     std::fprintf(stderr, "%s: stream client %llu done: %llu parts sent, %llu skipped (%s)\n", program,
                  static_cast<unsigned long long>(c.id), static_cast<unsigned long long>(c.parts_sent),
