@@ -271,7 +271,9 @@ class MultipartWriter {
       case state::closed:
         return make_error_code(errc::stream_closed);
       case state::failed:
-        return failure_;
+        // Only a failed construction records its reason; a writer that
+        // failed while sending reports writer_failed.
+        return failure_ ? failure_ : make_error_code(errc::writer_failed);
       default:
         return otherwise;
     }
@@ -283,10 +285,21 @@ class MultipartWriter {
     return false;
   }
 
-  std::error_code check_part(std::string_view content_type, header_list headers) const {
-    if (auto ec = validate_headers(content_type, headers)) return ec;
-    if (position_ == stream_position::after_header_block &&
-        (content_type != last_type_ || !headers.empty())) {
+  // last_type_ only ever holds a content type that passed validation (an
+  // empty one never does), so repeating it needs no second check.
+  bool is_last_type(std::string_view content_type) const noexcept {
+    return !last_type_.empty() && content_type == last_type_;
+  }
+
+  std::error_code check_part(std::string_view content_type, bool same_type,
+                             header_list headers) const {
+    if (!same_type) {
+      if (auto ec = validate_content_type(content_type)) return ec;
+    }
+    for (const header& h : headers) {
+      if (auto ec = validate_header(h)) return ec;
+    }
+    if (position_ == stream_position::after_header_block && (!same_type || !headers.empty())) {
       return make_error_code(errc::header_block_already_sent);
     }
     return {};
@@ -301,7 +314,8 @@ class MultipartWriter {
                  framing tail, std::error_code& ec) {
     ec.clear();
     if (!can_start_part(ec)) return;
-    if ((ec = check_part(content_type, headers))) return;
+    const bool same_type = is_last_type(content_type);
+    if ((ec = check_part(content_type, same_type, headers))) return;
     if (strict_ && payload_has_delimiter(payload)) {
       ec = make_error_code(errc::payload_contains_delimiter);
       return;
@@ -318,7 +332,7 @@ class MultipartWriter {
     };
     if (!send(bufs, 3, ec)) return;
     position_ = next;
-    last_type_.assign(content_type.data(), content_type.size());
+    if (!same_type) last_type_.assign(content_type.data(), content_type.size());
     ++parts_written_;
   }
 
@@ -326,7 +340,7 @@ class MultipartWriter {
                  std::error_code& ec) {
     ec.clear();
     if (!can_start_part(ec)) return;
-    if ((ec = check_part(content_type, headers))) return;
+    if ((ec = check_part(content_type, is_last_type(content_type), headers))) return;
     scratch_.clear();
     framer(boundary_.view())
         .part_head(scratch_, position_, part_spec{content_type, headers, content_length});
@@ -347,7 +361,6 @@ class MultipartWriter {
   bool send(const const_buffer* bufs, std::size_t count, std::error_code& ec) {
     const state before = state_;
     state_ = state::failed;  // stays so if the sink throws
-    failure_ = make_error_code(errc::writer_failed);
     std::error_code sink_ec;
     bytes_written_ += detail::write_all(sink_, bufs, count, sink_ec);
     if (sink_ec) {
@@ -356,7 +369,6 @@ class MultipartWriter {
       return false;
     }
     state_ = before;
-    failure_.clear();
     return true;
   }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,12 @@ namespace serverpush {
 // arrives as one gather call and grows the container at most once.
 template <class Container>
 class basic_memory_sink {
+  template <class C, class = void>
+  struct has_append : std::false_type {};
+  template <class C>
+  struct has_append<C, std::void_t<decltype(std::declval<C&>().append(
+                           std::declval<const char*>(), std::size_t{}))>> : std::true_type {};
+
  public:
   basic_memory_sink() = default;
   explicit basic_memory_sink(Container initial) : out_(std::move(initial)) {}
@@ -23,7 +30,11 @@ class basic_memory_sink {
     for (std::size_t i = 0; i < count; ++i) total += bufs[i].size;
     if (total > out_.capacity()) out_.reserve(total > 2 * out_.capacity() ? total : 2 * out_.capacity());
     for (std::size_t i = 0; i < count; ++i) {
-      out_.insert(out_.end(), bufs[i].data, bufs[i].data + bufs[i].size);
+      if constexpr (has_append<Container>::value) {
+        out_.append(bufs[i].data, bufs[i].size);  // std::string: cheaper than a generic insert
+      } else {
+        out_.insert(out_.end(), bufs[i].data, bufs[i].data + bufs[i].size);
+      }
     }
   }
 
