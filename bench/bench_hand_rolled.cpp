@@ -43,20 +43,22 @@ void to_fd(benchmark::State& state, std::size_t size, fd_target_kind kind) {
   }
   counting_io io;
   bool failed = false;
-  part_meter meter(state);
-  for (auto _ : state) {
+  auto write_one = [&] {
     const std::string frame = frame_by_hand(boundary_text, data);
     std::size_t done = 0;
     while (done < frame.size()) {
       const ssize_t wrote = io.write(target.fd(), frame.data() + done, frame.size() - done);
       if (wrote <= 0) {
         failed = true;
-        break;
+        return;
       }
       done += static_cast<std::size_t>(wrote);
     }
-  }
+  };
+  part_meter meter(state);
+  for (auto _ : state) write_one();
   meter.finish(size, &io.calls);
+  meter.count_kernel_syscalls(write_one);
   if (failed) state.SkipWithError("write failed");
 }
 

@@ -36,15 +36,17 @@ void raw_writev(benchmark::State& state, std::size_t size, fd_target_kind kind) 
   }
   counting_io io;
   std::uint64_t short_writes = 0;
-  part_meter meter(state);
-  for (auto _ : state) {
+  auto write_one = [&] {
     ::iovec iov[3] = {{const_cast<char*>(head.data()), head.size()},
                       {const_cast<char*>(data.data()), data.size()},
                       {const_cast<char*>("\r\n"), 2}};
     const ssize_t wrote = io.writev(target.fd(), iov, 3);
     if (wrote != static_cast<ssize_t>(head.size() + size + 2)) ++short_writes;
-  }
+  };
+  part_meter meter(state);
+  for (auto _ : state) write_one();
   meter.finish(size, &io.calls);
+  meter.count_kernel_syscalls(write_one);
   if (short_writes != 0) state.SkipWithError("short or failed writev");
 }
 

@@ -1,10 +1,14 @@
 #include "support.hpp"
 
 #include <fcntl.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -48,6 +52,55 @@ const char* name_of(fd_target_kind kind) noexcept {
       break;
   }
   return "devnull";
+}
+
+namespace {
+
+// The tracepoint's id, or -1 when tracefs is not readable.
+long sys_enter_tracepoint_id() noexcept {
+  for (const char* path : {"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
+                           "/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id"}) {
+    if (std::FILE* f = std::fopen(path, "r")) {
+      long id = -1;
+      if (std::fscanf(f, "%ld", &id) != 1) id = -1;
+      std::fclose(f);
+      if (id >= 0) return id;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+kernel_syscall_counter::kernel_syscall_counter() noexcept {
+  static const long id = sys_enter_tracepoint_id();
+  if (id < 0) return;
+  ::perf_event_attr attr{};
+  attr.type = PERF_TYPE_TRACEPOINT;
+  attr.size = sizeof attr;
+  attr.config = static_cast<std::uint64_t>(id);
+  attr.disabled = 1;
+  attr.exclude_hv = 1;
+  // This thread only, on any CPU: reader threads are not counted.
+  fd_ = static_cast<int>(::syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+kernel_syscall_counter::~kernel_syscall_counter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void kernel_syscall_counter::start() noexcept {
+  if (fd_ < 0) return;
+  ::ioctl(fd_, PERF_EVENT_IOC_RESET, 0);
+  ::ioctl(fd_, PERF_EVENT_IOC_ENABLE, 0);
+}
+
+std::uint64_t kernel_syscall_counter::stop() noexcept {
+  if (fd_ < 0) return 0;
+  ::ioctl(fd_, PERF_EVENT_IOC_DISABLE, 0);  // entered while counting: one too many
+  std::uint64_t count = 0;
+  if (::read(fd_, &count, sizeof count) != static_cast<ssize_t>(sizeof count)) return 0;
+  return count > 0 ? count - 1 : 0;
 }
 
 fd_target::fd_target(fd_target_kind kind) {

@@ -88,6 +88,26 @@ class fd_target {
   std::thread reader_;
 };
 
+// Counts every system call the calling thread enters, through the kernel's
+// raw_syscalls:sys_enter tracepoint (perf_event_open). It sees what a counting
+// Io layer cannot, e.g. signal-mask calls around a write. available() is false
+// where perf events or tracefs are not accessible.
+class kernel_syscall_counter {
+ public:
+  kernel_syscall_counter() noexcept;
+  ~kernel_syscall_counter();
+  kernel_syscall_counter(const kernel_syscall_counter&) = delete;
+  kernel_syscall_counter& operator=(const kernel_syscall_counter&) = delete;
+
+  bool available() const noexcept { return fd_ >= 0; }
+  void start() noexcept;
+  // System calls since start(), not counting the one that stops the count.
+  std::uint64_t stop() noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
 // Measures the timed loop of one benchmark: heap allocations and system calls
 // per part, payload bytes per second, nanoseconds per part. Construct right
 // before `for (auto _ : state)`, call finish() right after it.
@@ -96,6 +116,8 @@ class part_meter {
   explicit part_meter(benchmark::State& state) noexcept
       : state_(state), allocations_before_(allocations()) {}
 
+  // `syscalls`: the calls a counting Io layer saw, for cases that write to a
+  // descriptor.
   void finish(std::size_t part_size, const std::uint64_t* syscalls = nullptr) {
     const std::uint64_t allocs = allocations() - allocations_before_;
     const auto iterations = static_cast<double>(state_.iterations());
@@ -109,6 +131,19 @@ class part_meter {
       state_.counters["syscalls_per_part"] =
           benchmark::Counter(static_cast<double>(*syscalls), benchmark::Counter::kAvgIterations);
     }
+  }
+
+  // After the timed loop: writes `parts` more parts with write_one() while
+  // the kernel counts this thread's system calls (a tracepoint slows every
+  // call, so it stays out of the timing) -> kernel_syscalls_per_part.
+  template <class WriteOne>
+  void count_kernel_syscalls(WriteOne write_one, int parts = 256) {
+    kernel_syscall_counter kernel;
+    if (!kernel.available()) return;
+    kernel.start();
+    for (int i = 0; i < parts; ++i) write_one();
+    const std::uint64_t calls = kernel.stop();
+    state_.counters["kernel_syscalls_per_part"] = static_cast<double>(calls) / parts;
   }
 
  private:
