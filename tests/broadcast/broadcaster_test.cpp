@@ -2,8 +2,7 @@
 // clients, finite streams, limits. Waits are bounded by counts of rounds or
 // polls, never asserted on time.
 
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
+#include "testing.hpp"
 
 #include "multipart_reader.hpp"
 
@@ -118,6 +117,25 @@ bool eventually(F done, int tries = 20000) {
   return done();
 }
 
+// The error_code forms, so the tests also build without exceptions.
+serverpush::client_id add_ok(Broadcaster& hub, int fd, client_options options = {}) {
+  std::error_code ec;
+  const serverpush::client_id id = hub.add(fd, std::move(options), ec);
+  REQUIRE_FALSE(ec);
+  return id;
+}
+void publish_ok(Broadcaster& hub, std::string_view type, serverpush::bytes_view payload,
+                serverpush::header_list headers = {}) {
+  std::error_code ec;
+  hub.publish(type, payload, headers, ec);
+  REQUIRE_FALSE(ec);
+}
+void publish_last_ok(Broadcaster& hub, std::string_view type, serverpush::bytes_view payload) {
+  std::error_code ec;
+  hub.publish_last(type, payload, ec);
+  REQUIRE_FALSE(ec);
+}
+
 std::vector<std::string> bodies_of(const test::parsed_stream& s) {
   std::vector<std::string> out;
   for (const auto& p : s.parts) {
@@ -163,11 +181,11 @@ TEST_CASE("1000 concurrent clients each receive a valid stream") {
       const auto [client, server] = l.connect_pair();
       readers.push_back(client);
       const framing f = static_cast<framing>(i % 3);
-      hub.add(server, client_options{f, http_head});
+      add_ok(hub, server, client_options{f, http_head});
     }
-    hub.publish("image/jpeg", std::string(1000, 'a'));
-    hub.publish("image/jpeg", std::string(1000, 'b'));
-    hub.publish_last("image/jpeg", std::string(1000, 'c'));
+    publish_ok(hub, "image/jpeg", std::string(1000, 'a'));
+    publish_ok(hub, "image/jpeg", std::string(1000, 'b'));
+    publish_last_ok(hub, "image/jpeg", std::string(1000, 'c'));
     // Parts this small fit the socket buffers: close() completes without readers.
     hub.close();
     CHECK(hub.stats().clients == 0);
@@ -197,8 +215,8 @@ TEST_CASE("a client that stops reading does not stop one that reads") {
   const auto [slow_client, slow_server] = l.connect_pair(4096, 4096);
   const auto [fast_client, fast_server] = l.connect_pair();
   bound_reads(fast_client);
-  const auto slow_id = hub.add(slow_server, {framing::content_length, ""});
-  hub.add(fast_server, {framing::content_length, ""});
+  const auto slow_id = add_ok(hub, slow_server, {framing::content_length, ""});
+  add_ok(hub, fast_server, {framing::content_length, ""});
 
   constexpr int parts = 12;
   const std::size_t part_size = 256 * 1024;
@@ -208,7 +226,7 @@ TEST_CASE("a client that stops reading does not stop one that reads") {
   char buf[65536];
   for (int i = 0; i < parts; ++i) {
     const std::string payload(part_size, static_cast<char>('A' + i));
-    hub.publish("application/octet-stream", payload);
+    publish_ok(hub, "application/octet-stream", payload);
     // Read until part i is whole on the fast client.
     expected += std::string("--LOOPBACK\r\nContent-Type: application/octet-stream\r\n"
                             "Content-Length: 262144\r\n\r\n").size() +
@@ -261,9 +279,9 @@ TEST_CASE("clients that disconnect mid-part are removed and their fds closed") {
     for (int i = 0; i < 50; ++i) {
       const auto [client, server] = l.connect_pair(8192, 8192);
       clients.push_back(client);
-      hub.add(server, {static_cast<framing>(i % 3), http_head});
+      add_ok(hub, server, {static_cast<framing>(i % 3), http_head});
     }
-    hub.publish("image/jpeg", std::string(1 << 20, 'x'));
+    publish_ok(hub, "image/jpeg", std::string(1 << 20, 'x'));
     for (int fd : clients) {
       // Read a little of the part, then vanish with unread data (a reset).
       char buf[100];
@@ -274,7 +292,7 @@ TEST_CASE("clients that disconnect mid-part are removed and their fds closed") {
     CHECK(with_error.load() == 50);
     CHECK(hub.stats().clients == 0);
     CHECK(hub.stats().per_client.empty());
-    hub.publish("image/jpeg", "after");  // nobody left: nothing breaks
+    publish_ok(hub, "image/jpeg", "after");  // nobody left: nothing breaks
   }
   CHECK(open_fd_count() == fds_before);
 }
@@ -291,9 +309,9 @@ TEST_CASE("fds return to the starting level after clients leave") {
       for (int i = 0; i < 20; ++i) {
         const auto [client, server] = l.connect_pair();
         clients.push_back(client);
-        hub.add(server, {framing::announce_next, ""});
+        add_ok(hub, server, {framing::announce_next, ""});
       }
-      hub.publish("image/jpeg", "frame");
+      publish_ok(hub, "image/jpeg", "frame");
       CHECK(eventually([&] { return hub.stats().clients == 20; }));
       for (int fd : clients) ::close(fd);  // orderly EOF, nothing in flight
       CHECK(eventually([&] { return hub.stats().clients == 0; }));
@@ -312,7 +330,7 @@ TEST_CASE("finite stream: exactly the published parts, the close delimiter, then
   for (int i = 0; i < 3; ++i) {
     const auto [client, server] = l.connect_pair();
     clients.push_back(client);
-    hub.add(server, {static_cast<framing>(i), http_head});
+    add_ok(hub, server, {static_cast<framing>(i), http_head});
   }
   auto all_sent = [&](std::uint64_t n) {
     return eventually([&] {
@@ -325,11 +343,11 @@ TEST_CASE("finite stream: exactly the published parts, the close delimiter, then
     });
   };
   // Waiting between parts, as a slide show does, so no client skips one.
-  hub.publish("text/html", "<h1>First Page</h1>");
+  publish_ok(hub, "text/html", "<h1>First Page</h1>");
   REQUIRE(all_sent(1));
-  hub.publish("text/html", "<h1>Second Page</h1>");
+  publish_ok(hub, "text/html", "<h1>Second Page</h1>");
   REQUIRE(all_sent(2));
-  hub.publish_last("text/html", "<h1>Third Page</h1>");
+  publish_last_ok(hub, "text/html", "<h1>Third Page</h1>");
   hub.close();
   std::error_code ec;
   hub.publish("text/html", "late", ec);
@@ -355,9 +373,9 @@ TEST_CASE("content_length framing on the wire, byte-exact") {
   listener l;
   Broadcaster hub(loopback_options());
   const auto [client, server] = l.connect_pair();
-  hub.add(server, {framing::content_length, "HEAD\r\n\r\n"});
+  add_ok(hub, server, {framing::content_length, "HEAD\r\n\r\n"});
   const serverpush::header extra[] = {{"X-Frame", "1"}};
-  hub.publish("image/jpeg", "JPEG", extra);
+  publish_ok(hub, "image/jpeg", "JPEG", extra);
   hub.close();
   CHECK(read_all(client) ==
         "HEAD\r\n\r\n--LOOPBACK\r\nContent-Type: image/jpeg\r\nContent-Length: 4\r\n"
@@ -369,7 +387,7 @@ TEST_CASE("publish rejects bad input with a precise error and sends nothing") {
   listener l;
   Broadcaster hub(loopback_options());
   const auto [client, server] = l.connect_pair();
-  hub.add(server, {framing::content_length, ""});
+  add_ok(hub, server, {framing::content_length, ""});
   std::error_code ec;
   hub.publish("image jpeg", "x", ec);
   CHECK(ec == serverpush::errc::content_type_invalid);
@@ -437,8 +455,8 @@ TEST_CASE("a client that accepts no byte for stall_timeout is dropped") {
   };
   Broadcaster hub(o);
   const auto [client, server] = l.connect_pair(4096, 4096);
-  hub.add(server, {});
-  hub.publish("application/octet-stream", std::string(4 << 20, 'z'));
+  add_ok(hub, server, {});
+  publish_ok(hub, "application/octet-stream", std::string(4 << 20, 'z'));
   CHECK(eventually([&] {
     std::lock_guard<std::mutex> lock(mu);
     return reasons.size() == 1;
@@ -458,8 +476,8 @@ TEST_CASE("resend_interval re-sends the newest part to an idle client") {
   Broadcaster hub(o);
   const auto [client, server] = l.connect_pair();
   bound_reads(client);
-  hub.add(server, {framing::announce_next, ""});
-  hub.publish("image/jpeg", "FRAME");
+  add_ok(hub, server, {framing::announce_next, ""});
+  publish_ok(hub, "image/jpeg", "FRAME");
   std::string wire;
   char buf[4096];
   auto copies = [&] {
@@ -489,15 +507,15 @@ TEST_CASE("caller-driven mode: run_once does the I/O, close() drives it to the e
   o.start_thread = false;
   Broadcaster hub(o);
   const auto [client, server] = l.connect_pair();
-  hub.add(server, {framing::eager_delimiter, ""});
-  hub.publish("text/plain", "one");
+  add_ok(hub, server, {framing::eager_delimiter, ""});
+  publish_ok(hub, "text/plain", "one");
   for (int i = 0; i < 1000 && hub.stats().per_client.empty(); ++i) hub.run_once(10ms);
   for (int i = 0; i < 1000; ++i) {
     const auto s = hub.stats();
     if (!s.per_client.empty() && s.per_client[0].parts_sent == 1) break;
     hub.run_once(10ms);
   }
-  hub.publish_last("text/plain", "two");
+  publish_last_ok(hub, "text/plain", "two");
   hub.close();
   const std::string wire = read_all(client);
   ::close(client);

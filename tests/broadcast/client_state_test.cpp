@@ -2,8 +2,7 @@
 // number of bytes per write: no torn part at any split, newest part chosen,
 // byte-exact openings and closes for every framing.
 
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
+#include "testing.hpp"
 
 #include "multipart_reader.hpp"
 
