@@ -2,9 +2,7 @@
 #include <serverpush/sinks/memory.hpp>
 #include <serverpush/writer.hpp>
 
-#include <doctest/doctest.h>
-
-#include <ostream>  // doctest prints std::error_code through it
+#include "testing.hpp"
 
 #include <cstddef>
 #include <string>

@@ -2,9 +2,7 @@
 #include <serverpush/writer.hpp>
 #include <serverpush/sinks/memory.hpp>
 
-#include <doctest/doctest.h>
-
-#include <ostream>  // doctest prints std::error_code through it
+#include "testing.hpp"
 
 #include <string>
 
