@@ -538,3 +538,68 @@ TEST_CASE("a random boundary by default; content_type names it") {
   refused.publish("text/plain", "x", ec);
   CHECK(ec == serverpush::errc::boundary_invalid_char);
 }
+
+TEST_CASE("publish, add and stats from several threads at once") {
+  listener l;
+  Broadcaster hub(loopback_options());
+  std::vector<std::pair<int, int>> pairs;
+  for (int i = 0; i < 24; ++i) pairs.push_back(l.connect_pair());
+  std::atomic<bool> go{false};
+  auto publisher = [&](char tag) {
+    while (!go) std::this_thread::yield();
+    for (int i = 0; i < 200; ++i) {
+      publish_ok(hub, "text/plain", std::string(1, tag) + "-" + std::to_string(i));
+    }
+  };
+  std::thread first(publisher, 'a');
+  std::thread second(publisher, 'b');
+  std::thread adder([&] {
+    while (!go) std::this_thread::yield();
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      add_ok(hub, pairs[i].second, {static_cast<framing>(i % 3), ""});
+    }
+  });
+  std::thread watcher([&] {
+    while (!go) std::this_thread::yield();
+    for (int i = 0; i < 200; ++i) CHECK(hub.stats().clients <= pairs.size());
+  });
+  go = true;
+  first.join();
+  second.join();
+  adder.join();
+  watcher.join();
+  CHECK(hub.stats().parts_published == 400);
+  hub.close();
+  for (const auto& p : pairs) {
+    const std::string wire = read_all(p.first);
+    ::close(p.first);
+    const auto parsed = test::parse_multipart(wire, "LOOPBACK");
+    CHECK(parsed.error.empty());
+    CHECK(parsed.closed);
+    CHECK_FALSE(bodies_of(parsed).empty());
+  }
+}
+
+TEST_CASE("close() from on_client_removed asks for the close without waiting") {
+  listener l;
+  Broadcaster* self = nullptr;
+  std::atomic<int> removed{0};
+  broadcaster_options o = loopback_options();
+  o.on_client_removed = [&](const serverpush::client_stats&, std::error_code) {
+    ++removed;
+    self->close();
+  };
+  Broadcaster hub(o);
+  self = &hub;
+  const auto first = l.connect_pair();
+  const auto second = l.connect_pair();
+  add_ok(hub, first.second);
+  add_ok(hub, second.second);
+  publish_ok(hub, "text/plain", "x");
+  ::close(first.first);  // its removal closes the stream for the other one
+  const auto parsed = test::parse_multipart(read_all(second.first), "LOOPBACK");
+  ::close(second.first);
+  CHECK(parsed.error.empty());
+  CHECK(parsed.closed);
+  CHECK(eventually([&] { return removed.load() == 2; }));
+}
