@@ -330,12 +330,11 @@ const char* framing_name(serverpush::framing f) {
   return "?";
 }
 
-// ?framing= wins; otherwise browsers' <img> requests get announce_next (no
-// display lag in Chromium or Firefox) and everything else content_length.
+// ?framing= wins; otherwise `fallback`.
 bool choose_framing(const demo::request& r, serverpush::framing fallback, serverpush::framing& out) {
   const std::string_view asked = r.param("framing");
   if (asked.empty()) {
-    out = r.header("Sec-Fetch-Dest") == "image" ? serverpush::framing::announce_next : fallback;
+    out = fallback;
     return true;
   }
   if (asked == "content_length") {
@@ -596,8 +595,11 @@ void server::serve_pull(pending& p, const demo::request& r) {
 }
 
 void server::serve_stream(pending& p, const demo::request& r) {
+  // Browsers' <img> requests get announce_next (no display lag in Chromium
+  // or Firefox); parsers such as FFmpeg and GStreamer get content_length.
+  const bool image = r.header("Sec-Fetch-Dest") == "image";
   serverpush::framing f{};
-  if (!choose_framing(r, serverpush::framing::content_length, f)) {
+  if (!choose_framing(r, image ? serverpush::framing::announce_next : serverpush::framing::content_length, f)) {
     log(p.peer, &r, 400, "unknown framing");
     return respond(p, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
   }
@@ -652,9 +654,6 @@ void server::serve_pages(pending& p, const demo::request& r) {
   if (!choose_framing(r, serverpush::framing::eager_delimiter, f)) {
     log(p.peer, &r, 400, "unknown framing");
     return respond(p, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
-  }
-  if (r.header("Sec-Fetch-Dest") == "image" && r.param("framing").empty()) {
-    f = serverpush::framing::eager_delimiter;  // documents, not images: keep the classic framing
   }
   const bool chunked = r.param("transfer") == "chunked" && r.minor_version == 1;
   http::response_options ro;

@@ -77,26 +77,18 @@ std::string_view request::param(std::string_view key) const {
   return {};
 }
 
-parse_result parse_request(std::string_view data, request& out) {
-  const std::size_t end = data.find("\r\n\r\n");
-  if (end == std::string_view::npos) {
-    // Bare-LF heads are not accepted; say so instead of waiting for more.
-    if (data.find("\n\n") != std::string_view::npos) return parse_result::bad_request;
-    return data.size() > max_request_head ? parse_result::head_too_large : parse_result::incomplete;
-  }
-  if (end + 4 > max_request_head) return parse_result::head_too_large;
-  std::string_view head = data.substr(0, end + 2);
+namespace {
 
-  const std::size_t line_end = head.find("\r\n");
-  const std::string_view line = head.substr(0, line_end);
-  head.remove_prefix(line_end + 2);
+// Checks "METHOD SP origin-target SP HTTP/d.d" and splits it.
+parse_result parse_request_line(std::string_view line, std::string_view& method,
+                                std::string_view& target, int& minor) {
   const std::size_t sp1 = line.find(' ');
   const std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
     return parse_result::bad_request;
   }
-  const std::string_view method = line.substr(0, sp1);
-  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  method = line.substr(0, sp1);
+  target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
   if (!is_token(method) || !is_origin_target(target)) return parse_result::bad_request;
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
@@ -106,6 +98,35 @@ parse_result parse_request(std::string_view data, request& out) {
   if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) {
     return parse_result::version_unsupported;
   }
+  minor = version[7] - '0';
+  return parse_result::complete;
+}
+
+}  // namespace
+
+parse_result parse_request(std::string_view data, request& out) {
+  std::string_view method, target;
+  int minor = 1;
+  const std::size_t end = data.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    // Bare-LF heads are not accepted; say so instead of waiting for more.
+    if (data.find("\n\n") != std::string_view::npos) return parse_result::bad_request;
+    // A bad request line (or bytes that are not HTTP at all) is refused as
+    // soon as it is complete, not after the request timeout.
+    const std::size_t eol = data.find("\r\n");
+    if (eol != std::string_view::npos) {
+      const parse_result line = parse_request_line(data.substr(0, eol), method, target, minor);
+      if (line != parse_result::complete) return line;
+    }
+    return data.size() > max_request_head ? parse_result::head_too_large : parse_result::incomplete;
+  }
+  if (end + 4 > max_request_head) return parse_result::head_too_large;
+  std::string_view head = data.substr(0, end + 2);
+
+  const std::size_t line_end = head.find("\r\n");
+  const parse_result line = parse_request_line(head.substr(0, line_end), method, target, minor);
+  if (line != parse_result::complete) return line;
+  head.remove_prefix(line_end + 2);
 
   out = request{};
   out.method = std::string(method);
@@ -113,7 +134,7 @@ parse_result parse_request(std::string_view data, request& out) {
   const std::size_t q = target.find('?');
   out.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
-  out.minor_version = version[7] - '0';
+  out.minor_version = minor;
 
   while (!head.empty()) {
     const std::size_t eol = head.find("\r\n");

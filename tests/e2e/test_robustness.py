@@ -126,6 +126,7 @@ def stalled_viewer():
 
 BAD = [
     (b"GARBAGE\r\n\r\n", 400),
+    (b"SSH-2.0-OpenSSH_9.2\r\n", 400),  # refused at the end of the line, no timeout
     (b"GET /\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\n\r\n", 400),  # no Host
     (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
