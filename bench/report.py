@@ -167,6 +167,12 @@ def markdown(data, rows):
             others.append(name)
         elif (w, s) not in cases:
             cases.append((w, s))
+    writers = ["raw_memcpy", "raw_writev", "serverpush_cl", "serverpush_an", "hand_rolled",
+               "poco", "ffmpeg_mpjpeg"]
+    sinks = ["memory", "counting", "ostream"] + FD_SINKS
+    cases.sort(key=lambda c: (writers.index(c[0]) if c[0] in writers else len(writers),
+                              sinks.index(c[1]) if c[1] in sinks else len(sinks), c))
+    others.sort()
     for w, s in cases:
         cells, allocs, calls = [], set(), set()
         for n in SIZES:
@@ -213,9 +219,12 @@ def plot(rows, path):
             if not keep(w, s):
                 continue
             points.sort()
-            style = "--" if w.startswith("raw_") else "-"
-            ax.plot([p[0] for p in points], [p[1] for p in points], style, marker="o",
-                    markersize=3, label=f"{w} ({s})" if title == "to memory" else w)
+            # The limits in black dashes; the counting sink copies nothing, dotted.
+            extra = {"color": "black", "linestyle": "--"} if w.startswith("raw_") else {}
+            if s == "counting":
+                extra = {"linestyle": ":"}
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3,
+                    label=f"{w} ({s})" if title == "to memory" else w, **extra)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(SIZES)
