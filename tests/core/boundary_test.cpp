@@ -93,6 +93,24 @@ TEST_CASE("generated boundaries: 32 alphanumerics, fresh each time, valid") {
   CHECK(w1.sink().calls == 0);
 }
 
+TEST_CASE("generated boundaries draw from digits, upper and lower case letters") {
+  // 640 draws from 62 characters miss a whole class with odds below 1e-40.
+  bool digit = false, upper = false, lower = false;
+  for (int i = 0; i < 20; ++i) {
+    std::error_code ec;
+    const auto b = serverpush::boundary_string::generate(ec);
+    REQUIRE_FALSE(ec);
+    for (char c : b.view()) {
+      digit = digit || (c >= '0' && c <= '9');
+      upper = upper || (c >= 'A' && c <= 'Z');
+      lower = lower || (c >= 'a' && c <= 'z');
+    }
+  }
+  CHECK(digit);
+  CHECK(upper);
+  CHECK(lower);
+}
+
 TEST_CASE("a generated boundary frames the body") {
   std::error_code ec;
   MultipartWriter<write_plain_sink> w(write_plain_sink{}, ec);

@@ -143,6 +143,29 @@ TEST_CASE("a sink that claims more than it was offered cannot push past the end"
   CHECK(w.bytes_written() == golden::scenarios[0].bytes.size());
 }
 
+TEST_CASE("a gather sink that claims more than it was offered cannot push past the end") {
+  struct overcounting_gather_sink {
+    std::string out;
+    std::size_t calls = 0;
+    std::size_t writev(const serverpush::const_buffer* bufs, std::size_t count, std::error_code&) {
+      ++calls;
+      std::size_t total = 0;
+      for (std::size_t i = 0; i < count; ++i) {
+        out.append(bufs[i].data, bufs[i].size);
+        total += bufs[i].size;
+      }
+      return total + 10;
+    }
+  };
+  std::error_code ec;
+  MultipartWriter<overcounting_gather_sink> w(overcounting_gather_sink{}, "MSBOB", ec);
+  golden::run(0, w, ec);
+  CHECK_FALSE(ec);
+  CHECK(w.sink().out == golden::scenarios[0].bytes);
+  CHECK(w.sink().calls == 4);
+  CHECK(w.bytes_written() == golden::scenarios[0].bytes.size());
+}
+
 #if SERVERPUSH_HAS_EXCEPTIONS
 TEST_CASE_TEMPLATE("a sink that throws leaves the writer failed", Sink, SERVERPUSH_TEST_SINK_FORMS) {
   for (std::size_t id = 0; id < golden::scenario_count; ++id) {
