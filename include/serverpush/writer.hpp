@@ -108,9 +108,12 @@ class MultipartWriter {
                   std::error_code& ec) {
     emit_part(content_type, payload, headers, framing_, ec);
   }
-  void write_part(std::string_view content_type, const void* data, std::size_t size,
-                  std::error_code& ec) {
-    emit_part(content_type, bytes_view(data, size), {}, framing_, ec);
+  // The size is a deduced integer so that a braced {} meant as "no extra
+  // headers" in write_part(type, "text", {}, ec) cannot bind to it and
+  // silently write an empty payload.
+  template <class Size, std::enable_if_t<std::is_integral_v<Size>, int> = 0>
+  void write_part(std::string_view content_type, const void* data, Size size, std::error_code& ec) {
+    emit_part(content_type, bytes_view(data, static_cast<std::size_t>(size)), {}, framing_, ec);
   }
   void write_part(std::string_view content_type, const void* data, std::size_t size,
                   header_list headers, std::error_code& ec) {
@@ -215,8 +218,9 @@ class MultipartWriter {
     write_part(content_type, payload, headers, ec);
     throw_if(ec);
   }
-  void write_part(std::string_view content_type, const void* data, std::size_t size) {
-    write_part(content_type, bytes_view(data, size));
+  template <class Size, std::enable_if_t<std::is_integral_v<Size>, int> = 0>
+  void write_part(std::string_view content_type, const void* data, Size size) {
+    write_part(content_type, bytes_view(data, static_cast<std::size_t>(size)));
   }
   void write_part(std::string_view content_type, const void* data, std::size_t size,
                   header_list headers) {

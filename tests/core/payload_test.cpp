@@ -138,6 +138,24 @@ TEST_CASE("(const void*, size_t) payloads, including embedded NULs") {
         "--B--\r\n"sv);
 }
 
+TEST_CASE("{} for \"no extra headers\" keeps the payload") {
+  // A braced {} must pick the header_list overload, never bind to the size
+  // of the (pointer, size) overload and write an empty payload.
+  std::error_code ec;
+  MultipartWriter<string_sink> w(string_sink{}, "B", ec);
+  w.write_part("application/octet-stream", "abc", {}, ec);
+  CHECK_FALSE(ec);
+  w.close(ec);
+  CHECK(w.sink().container() == abc_stream);
+#if SERVERPUSH_HAS_EXCEPTIONS
+  MultipartWriter<string_sink> t(string_sink{}, "B");
+  const std::string payload = "abc";
+  t.write_part("application/octet-stream", payload.c_str(), {});
+  t.close();
+  CHECK(t.sink().container() == abc_stream);
+#endif
+}
+
 TEST_CASE("an owned sink is moved in; a referenced one is written in place") {
   string_sink start;
   start.container() = "prefix|";
