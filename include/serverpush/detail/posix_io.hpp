@@ -54,22 +54,26 @@ inline constexpr int max_iov = 16;
 
 // A write to a pipe whose reader is gone raises SIGPIPE before it returns
 // EPIPE. Block it in this thread only, and swallow the one the write raised,
-// so neither the host's handlers nor other threads are touched.
+// so neither the host's handlers nor other threads are touched. Costs two
+// sigprocmask calls per write; nothing when the thread already blocks SIGPIPE.
 class sigpipe_guard {
  public:
   sigpipe_guard() noexcept {
     sigemptyset(&pipe_set_);
     sigaddset(&pipe_set_, SIGPIPE);
-    sigset_t pending;
-    sigemptyset(&pending);
-    was_pending_ = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
     pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
+    // Blocked by the host already: a SIGPIPE our write raises stays pending
+    // exactly as one from the host's own write would, so leave it alone.
+    already_blocked_ = sigismember(&old_mask_, SIGPIPE) == 1;
   }
   sigpipe_guard(const sigpipe_guard&) = delete;
   sigpipe_guard& operator=(const sigpipe_guard&) = delete;
 
+  // Call after EPIPE. While SIGPIPE was unblocked none could be pending (it
+  // would have been delivered, or discarded if ignored), so a pending one now
+  // is the one this write raised.
   void consume_if_raised() noexcept {
-    if (was_pending_) return;
+    if (already_blocked_) return;
     sigset_t pending;
     sigemptyset(&pending);
     if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
@@ -78,12 +82,14 @@ class sigpipe_guard {
     }
   }
 
-  ~sigpipe_guard() { pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr); }
+  ~sigpipe_guard() {
+    if (!already_blocked_) pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
 
  private:
   sigset_t pipe_set_{};
   sigset_t old_mask_{};
-  bool was_pending_ = false;
+  bool already_blocked_ = false;
 };
 
 // One gather system call, retried on EINTR. Returns the bytes written; sets
