@@ -3,8 +3,12 @@
 
 // Reads a descriptor to end of file on its own thread, so a test can write
 // more than a pipe or socket buffer holds and compare the bytes afterwards.
+// The destructor stops reading even if the writing end is still open (a test
+// that failed half way), so it never hangs.
 
+#include <atomic>
 #include <cerrno>
+#include <poll.h>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -17,6 +21,7 @@ class fd_reader {
   fd_reader(const fd_reader&) = delete;
   fd_reader& operator=(const fd_reader&) = delete;
   ~fd_reader() {
+    stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
 
@@ -29,12 +34,19 @@ class fd_reader {
 
  private:
   void drain(int fd) {
-    char chunk[4096];
-    for (;;) {
+    char chunk[65536];
+    while (!stop_) {
+      ::pollfd pfd{fd, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, 50);
+      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+      if (ready < 0) {
+        error_ = errno;
+        return;
+      }
       const ssize_t got = ::read(fd, chunk, sizeof chunk);
       if (got > 0) {
         bytes_.append(chunk, static_cast<std::size_t>(got));
-      } else if (got < 0 && errno == EINTR) {
+      } else if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
         continue;
       } else {
         if (got < 0) error_ = errno;
@@ -45,6 +57,7 @@ class fd_reader {
 
   std::string bytes_;
   int error_ = 0;
+  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
