@@ -8,6 +8,8 @@
 
 #include <serverpush/detail/posix_io.hpp>
 
+#include "alloc_counter.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -38,8 +40,9 @@ const std::string& payload(std::size_t size);
 // it after the first part; the trailer is CRLF.
 std::string framed_head(std::size_t size);
 
-// Heap allocations (every operator new) made in this process so far.
-std::uint64_t allocations() noexcept;
+// Heap allocations (every operator new) made by the calling thread so far:
+// the timed loop's own, not the reader threads'.
+inline std::uint64_t allocations() noexcept { return serverpush::test::allocations(); }
 
 // Counts the calls a basic_fd_sink makes, then makes them.
 struct counting_io {

@@ -1,26 +1,9 @@
 #include "request.hpp"
 
+#include <serverpush/header.hpp>
+
 namespace demo {
 namespace {
-
-bool is_tchar(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*':
-    case '+': case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -90,7 +73,7 @@ parse_result parse_request_line(std::string_view line, std::string_view& method,
   method = line.substr(0, sp1);
   target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   const std::string_view version = line.substr(sp2 + 1);
-  if (!is_token(method) || !is_origin_target(target)) return parse_result::bad_request;
+  if (!serverpush::is_token(method) || !is_origin_target(target)) return parse_result::bad_request;
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
       version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
     return parse_result::bad_request;
@@ -142,7 +125,7 @@ parse_result parse_request(std::string_view data, request& out) {
     head.remove_prefix(eol + 2);
     const std::size_t colon = field.find(':');
     // No colon, or white space before it (RFC 9112 section 5.1), or a folded line.
-    if (colon == std::string_view::npos || !is_token(field.substr(0, colon))) {
+    if (colon == std::string_view::npos || !serverpush::is_token(field.substr(0, colon))) {
       return parse_result::bad_request;
     }
     const std::string_view value = trim(field.substr(colon + 1));

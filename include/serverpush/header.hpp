@@ -65,13 +65,6 @@ constexpr bool is_tchar(char c) noexcept {
   }
 }
 
-constexpr bool is_token(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
 
 // RFC 9110 field-value: visible characters, obs-text, SP and HTAB. Leading or
 // trailing white space is refused so the wire form is exactly "Name: value".
@@ -100,6 +93,15 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 
 }  // namespace detail
 
+// True for an RFC 9110 token: header names, methods, media type parts.
+constexpr bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!detail::is_tchar(c)) return false;
+  }
+  return true;
+}
+
 // Checks "type/subtype" (RFC 9110 tokens) optionally followed by ";" and
 // parameters, with no control characters anywhere.
 inline std::error_code validate_content_type(std::string_view value) noexcept {
@@ -112,7 +114,7 @@ inline std::error_code validate_content_type(std::string_view value) noexcept {
   while (!subtype.empty() && (subtype.back() == ' ' || subtype.back() == '\t')) {
     subtype.remove_suffix(1);
   }
-  if (!detail::is_token(media.substr(0, slash)) || !detail::is_token(subtype)) {
+  if (!is_token(media.substr(0, slash)) || !is_token(subtype)) {
     return make_error_code(errc::content_type_invalid);
   }
   return {};
@@ -120,7 +122,7 @@ inline std::error_code validate_content_type(std::string_view value) noexcept {
 
 // Checks one extra header: token name, clean value, not one the writer owns.
 inline std::error_code validate_header(const header& h) noexcept {
-  if (!detail::is_token(h.name)) return make_error_code(errc::header_name_invalid);
+  if (!is_token(h.name)) return make_error_code(errc::header_name_invalid);
   if (!detail::is_clean_value(h.value)) return make_error_code(errc::header_value_invalid);
   if (detail::iequals(h.name, "Content-Type") || detail::iequals(h.name, "Content-Length")) {
     return make_error_code(errc::header_reserved);
