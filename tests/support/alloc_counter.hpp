@@ -11,6 +11,9 @@ namespace serverpush::test {
 // Allocations made by the calling thread since it started.
 std::size_t allocations() noexcept;
 
+// Heap blocks allocated with operator new and not yet deleted, by any thread.
+long live_allocations() noexcept;
+
 // Allocations made by the calling thread during its lifetime.
 class allocation_scope {
  public:
