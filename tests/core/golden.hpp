@@ -18,6 +18,25 @@ namespace golden {
 using namespace std::string_view_literals;
 using serverpush::framing;
 
+// The classic three pages, boundary MSBOB, default framing, then close().
+inline constexpr std::string_view three_pages =
+    "--MSBOB\r\n"
+    "Content-Type: text/html\r\n"
+    "Content-Length: 17\r\n"
+    "\r\n"
+    "<p>First Page</p>\r\n"
+    "--MSBOB\r\n"
+    "Content-Type: text/html\r\n"
+    "Content-Length: 18\r\n"
+    "\r\n"
+    "<p>Second Page</p>\r\n"
+    "--MSBOB\r\n"
+    "Content-Type: text/html\r\n"
+    "Content-Length: 17\r\n"
+    "\r\n"
+    "<p>Third Page</p>\r\n"
+    "--MSBOB--\r\n"sv;
+
 struct scenario {
   const char* name;
   std::string_view boundary;
@@ -26,23 +45,7 @@ struct scenario {
 };
 
 inline constexpr scenario scenarios[] = {
-    {"three pages, content_length", "MSBOB",
-     "--MSBOB\r\n"
-     "Content-Type: text/html\r\n"
-     "Content-Length: 17\r\n"
-     "\r\n"
-     "<p>First Page</p>\r\n"
-     "--MSBOB\r\n"
-     "Content-Type: text/html\r\n"
-     "Content-Length: 18\r\n"
-     "\r\n"
-     "<p>Second Page</p>\r\n"
-     "--MSBOB\r\n"
-     "Content-Type: text/html\r\n"
-     "Content-Length: 17\r\n"
-     "\r\n"
-     "<p>Third Page</p>\r\n"
-     "--MSBOB--\r\n"sv,
+    {"three pages, content_length", "MSBOB", three_pages,
      3},
     {"three pages, eager_delimiter", "MSBOB",
      "--MSBOB\r\n"

@@ -4,6 +4,7 @@
 
 #include <serverpush/serverpush.hpp>
 
+#include "golden.hpp"
 #include "testing.hpp"
 
 #include <array>
@@ -255,23 +256,7 @@ TEST_CASE("the documented usage program") {
   CHECK_FALSE(ec);
   CHECK(ct == "multipart/x-mixed-replace; boundary=MSBOB");
   CHECK(b == "MSBOB");
-  CHECK(sink.out ==
-        "--MSBOB\r\n"
-        "Content-Type: text/html\r\n"
-        "Content-Length: 17\r\n"
-        "\r\n"
-        "<p>First Page</p>\r\n"
-        "--MSBOB\r\n"
-        "Content-Type: text/html\r\n"
-        "Content-Length: 18\r\n"
-        "\r\n"
-        "<p>Second Page</p>\r\n"
-        "--MSBOB\r\n"
-        "Content-Type: text/html\r\n"
-        "Content-Length: 17\r\n"
-        "\r\n"
-        "<p>Third Page</p>\r\n"
-        "--MSBOB--\r\n");
+  CHECK(sink.out == golden::three_pages);
   const std::string rb(r.boundary());
   CHECK(rb.size() == 32);
   std::string expected = "--" + rb + "\r\nContent-Type: image/jpeg\r\nContent-Length: 8\r\n\r\n";

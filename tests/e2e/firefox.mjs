@@ -4,11 +4,11 @@
 // - the <img> on / gets 320x240 and plays;
 // - zero lag: paused after frame K, the <img> shows frame K with the default
 //   framing for <img>; the other framings' lag is measured and printed.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, waitForLog, pageHelpers, check, SKIP } from './demo.mjs';
+import { startDemo, pageHelpers, check, demoFrameCount, checkImgPlays, checkZeroLag, SKIP } from './demo.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.argv[2];
@@ -17,7 +17,7 @@ if (!existsSync(executablePath)) {
   console.log('SKIP: no ' + executablePath);
   process.exit(SKIP);
 }
-const frameCount = readdirSync(join(here, '..', '..', 'examples', 'demo', 'frames')).filter((n) => n.endsWith('.jpg')).length;
+const frameCount = demoFrameCount(here);
 const K = 15;
 let puppeteer;
 try {
@@ -41,19 +41,6 @@ const browser = await puppeteer.launch({
     'browser.shell.checkDefaultBrowser': false,
   },
 });
-
-async function settledFrame(page) {
-  let last = null;
-  let since = Date.now();
-  const end = Date.now() + 15000;
-  while (Date.now() < end) {
-    const now = await page.evaluate(() => window.__shownFrame());
-    if (last === null || now.index !== last.index) { last = now; since = Date.now(); }
-    if (Date.now() - since >= 1500) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return last;
-}
 
 async function openIndex(demo, query) {
   const page = await browser.newPage();
@@ -95,44 +82,8 @@ try {
       await demo.stop();
     }
   }
-  {
-    const demo = await startDemo(binary, ['--fps', 10]);
-    try {
-      const page = await openIndex(demo, '');
-      const size = await page.evaluate(() => [document.getElementById('live').naturalWidth, document.getElementById('live').naturalHeight]);
-      check(size[0] === 320 && size[1] === 240, 'natural size ' + size);
-      const seen = new Set();
-      const end = Date.now() + 20000;
-      while (seen.size < 3 && Date.now() < end) {
-        seen.add((await page.evaluate(() => window.__shownFrame())).index);
-        await new Promise((r) => setTimeout(r, 150));
-      }
-      check(seen.size >= 3, 'the <img> pixels did not change: frames seen ' + [...seen]);
-      check(/stream client \d+ announce/.test(demo.log()), 'the <img> request did not get announce_next');
-      console.log('ok: firefox <img> is 320x240 and plays (frames seen: ' + [...seen].join(' ') + ')');
-      await page.close();
-    } finally {
-      await demo.stop();
-    }
-  }
-  for (const framing of ['', 'announce', 'eager', 'content_length']) {
-    const demo = await startDemo(binary, ['--fps', 10, '--viewers', 1, '--pause-after', K]);
-    try {
-      const page = await openIndex(demo, framing ? '?framing=' + framing : '');
-      await waitForLog(demo, 'paused after frame', 20000);
-      const shown = await settledFrame(page);
-      const lag = K % frameCount - shown.index;
-      console.log('measured: firefox <img> framing=' + (framing || 'default (Sec-Fetch-Dest: image)') +
-        ': shows frame ' + shown.index + ' of ' + K + (shown.exact ? ' (pixel-exact)' : ' (closest)') + ', lag ' + lag);
-      if (framing === '' || framing === 'announce') {
-        check(shown.index === K, 'announce_next should show frame ' + K + ', shows ' + shown.index);
-      }
-      await page.close();
-    } finally {
-      await demo.stop();
-    }
-  }
-  console.log('ok: firefox <img> shows the newest frame with announce_next (zero lag)');
+  await checkImgPlays('firefox', binary, openIndex);
+  await checkZeroLag('firefox', binary, openIndex, K, frameCount, false);
 } catch (e) {
   console.error('FAIL: ' + (e.stack || e));
   failed = true;
