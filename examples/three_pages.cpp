@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 int main(int argc, char** argv) {
   const bool with_head = argc > 1 && std::strcmp(argv[1], "--head") == 0;
@@ -14,15 +15,14 @@ int main(int argc, char** argv) {
   serverpush::fd_sink out(1);  // standard output
   serverpush::MultipartWriter<serverpush::fd_sink&> writer(out, "MSBOB");
 
-  if (with_head) {
-    const std::string head = "HTTP/1.0 200 OK\r\nContent-Type: " + writer.content_type() +
-                             "\r\nCache-Control: no-cache\r\n\r\n";
-    std::fwrite(head.data(), 1, head.size(), stdout);
-    std::fflush(stdout);
-  }
-
   std::error_code ec;
-  writer.write_part("text/html", "<html><body><h1>First Page</h1></body></html>", ec);
+  if (with_head) {
+    serverpush::http::response_options options;
+    options.http_version = serverpush::http::version::http_1_0;
+    const std::string head = serverpush::http::stream_response_head(writer.content_type(), options, ec);
+    if (!ec) writer.write_prologue(head, ec);
+  }
+  if (!ec) writer.write_part("text/html", "<html><body><h1>First Page</h1></body></html>", ec);
   if (!ec) writer.write_part("text/html", "<html><body><h1>Second Page</h1></body></html>", ec);
   if (!ec) writer.write_last_part("text/html", "<html><body><h1>Third Page</h1></body></html>", ec);
   if (!ec) writer.close(ec);

@@ -268,23 +268,10 @@ extern "C" void on_signal(int) {
 bool send_all(int fd, std::string_view head, std::string_view body = {}) {
   serverpush::fd_sink sink(fd);
   sink.set_timeout(2s);
-  serverpush::const_buffer bufs[2] = {{head.data(), head.size()}, {body.data(), body.size()}};
-  std::size_t first = bufs[0].size == 0 ? 1 : 0;
-  while (first < 2) {
-    std::error_code ec;
-    std::size_t wrote = sink.writev(bufs + first, 2 - first, ec);
-    if (ec) return false;
-    while (first < 2 && wrote >= bufs[first].size) {
-      wrote -= bufs[first].size;
-      ++first;
-    }
-    if (first < 2) {
-      bufs[first].data += wrote;
-      bufs[first].size -= wrote;
-      if (bufs[first].size == 0) ++first;
-    }
-  }
-  return true;
+  const serverpush::const_buffer bufs[2] = {{head.data(), head.size()}, {body.data(), body.size()}};
+  std::error_code ec;
+  serverpush::write_all(sink, bufs, 2, ec);
+  return !ec;
 }
 
 std::string status_line(int minor, int status, std::string_view reason) {

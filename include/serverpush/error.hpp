@@ -35,6 +35,7 @@ enum class errc {
   writer_failed,
   sink_stalled,
   too_many_clients,
+  body_started,
 };
 
 namespace detail {
@@ -90,6 +91,9 @@ class error_category_impl final : public std::error_category {
         return "the sink accepted no bytes and reported no error";
       case errc::too_many_clients:
         return "the broadcaster already serves max_clients clients; the new one was closed";
+      case errc::body_started:
+        return "the multipart body has started; bytes that go before it (such as the "
+               "HTTP response head) must be written before the first part";
     }
     return "unknown serverpush error";
   }

@@ -105,7 +105,7 @@ std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std:
       // Larger batches than the writer ever builds: hand them over in slices.
       for (std::size_t first = 0; first < count && !ec; first += max_local) {
         const std::size_t n = count - first < max_local ? count - first : max_local;
-        total += write_all(sink, bufs + first, n, ec);
+        total += detail::write_all(sink, bufs + first, n, ec);
       }
       return total;
     }
@@ -171,6 +171,15 @@ std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std:
 }
 
 }  // namespace detail
+
+// Writes every byte of a gather list to any sink, resuming after short writes;
+// for bytes outside a multipart body, such as a small HTTP response. Returns
+// the bytes written; on failure `ec` holds the sink's error (or sink_stalled).
+template <class S>
+std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std::error_code& ec) {
+  return detail::write_all(sink, bufs, count, ec);
+}
+
 }  // namespace serverpush
 
 #endif

@@ -99,6 +99,22 @@ class MultipartWriter {
   sink_object& sink() noexcept { return sink_; }
   const sink_object& sink() const noexcept { return sink_; }
 
+  // ---- before the body ---------------------------------------------------
+
+  // Writes bytes verbatim ahead of the body, through the same sink and with
+  // the same handling of short writes and failures: the HTTP response head,
+  // typically. Only before the first part (else body_started, nothing written).
+  void write_prologue(bytes_view bytes, std::error_code& ec) {
+    ec.clear();
+    if (!can_start_part(ec)) return;
+    if (position_ != stream_position::start) {
+      ec = make_error_code(errc::body_started);
+      return;
+    }
+    const const_buffer buf{bytes.data(), bytes.size()};
+    send(&buf, 1, ec);
+  }
+
   // ---- whole parts -------------------------------------------------------
 
   void write_part(std::string_view content_type, bytes_view payload, std::error_code& ec) {
@@ -247,6 +263,11 @@ class MultipartWriter {
   void end_part() {
     std::error_code ec;
     end_part(ec);
+    throw_if(ec);
+  }
+  void write_prologue(bytes_view bytes) {
+    std::error_code ec;
+    write_prologue(bytes, ec);
     throw_if(ec);
   }
   void close() {
