@@ -8,6 +8,7 @@
 // head to send first. A slow viewer skips parts instead of slowing the rest.
 
 #include <serverpush/broadcaster.hpp>
+#include <serverpush/http.hpp>
 
 #include <arpa/inet.h>
 #include <cctype>
@@ -92,14 +93,12 @@ int main(int argc, char** argv) {
   serverpush::Broadcaster hub(options);
 
   // The response head names the hub's boundary, so head and body agree.
-  const std::string head =
-      "HTTP/1.1 200 OK\r\n"
-      "Content-Type: " + hub.content_type() + "\r\n"
-      "Cache-Control: no-cache, no-store, must-revalidate\r\n"
-      "Pragma: no-cache\r\n"
-      "X-Accel-Buffering: no\r\n"
-      "Connection: close\r\n"
-      "\r\n";
+  std::error_code ec;
+  const std::string head = serverpush::http::stream_response_head(hub.content_type(), ec);
+  if (ec) {
+    std::fprintf(stderr, "fanout: %s\n", ec.message().c_str());
+    return 1;
+  }
   std::printf("serving %d parts on http://127.0.0.1:%d/\n", parts, port);
 
   using clock = std::chrono::steady_clock;

@@ -227,17 +227,6 @@ TEST_CASE("ostream_sink: a failing stream buffer") {
   CHECK(w.sink_error() == std::io_errc::stream);
 }
 
-namespace {
-// A stream buffer that keeps what it is given and counts flushes.
-struct flush_counting_buf : std::stringbuf {
-  int syncs = 0;
-  int sync() override {
-    ++syncs;
-    return std::stringbuf::sync();
-  }
-};
-}  // namespace
-
 TEST_CASE("ostream_sink: a refused byte marks the stream bad, as ostream::write does") {
   refusing_buf buf;
   std::ostream os(&buf);
@@ -246,28 +235,6 @@ TEST_CASE("ostream_sink: a refused byte marks the stream bad, as ostream::write 
   w.write_part("text/plain", "x", ec);
   CHECK(ec == errc::sink_failed);
   CHECK(os.bad());
-}
-
-TEST_CASE("ostream_sink: the tied stream is flushed before each part, unitbuf after it") {
-  flush_counting_buf tied_buf;
-  std::ostream tied(&tied_buf);
-  flush_counting_buf out_buf;
-  std::ostream os(&out_buf);
-  os.tie(&tied);
-  std::error_code ec;
-  MultipartWriter<serverpush::ostream_sink> w(serverpush::ostream_sink(os), "MSBOB", ec);
-  write_three_pages(w);
-  CHECK(tied_buf.syncs == 4);  // three parts and the close delimiter
-  CHECK(out_buf.syncs == 0);
-  CHECK(out_buf.str() == three_pages.bytes);
-
-  flush_counting_buf unit_buf;
-  std::ostream unit(&unit_buf);
-  unit.setf(std::ios_base::unitbuf);
-  MultipartWriter<serverpush::ostream_sink> u(serverpush::ostream_sink(unit), "MSBOB", ec);
-  write_three_pages(u);
-  CHECK(unit_buf.syncs == 4);
-  CHECK(unit_buf.str() == three_pages.bytes);
 }
 
 #if SERVERPUSH_HAS_EXCEPTIONS
