@@ -65,7 +65,6 @@ constexpr bool is_tchar(char c) noexcept {
   }
 }
 
-
 // RFC 9110 field-value: visible characters, obs-text, SP and HTAB. Leading or
 // trailing white space is refused so the wire form is exactly "Name: value".
 constexpr bool is_clean_value(std::string_view s) noexcept {
@@ -130,13 +129,18 @@ inline std::error_code validate_header(const header& h) noexcept {
   return {};
 }
 
-inline std::error_code validate_headers(std::string_view content_type,
-                                           header_list headers) noexcept {
-  if (auto ec = validate_content_type(content_type)) return ec;
+// Checks a list of extra headers, stopping at the first bad one.
+inline std::error_code validate_headers(header_list headers) noexcept {
   for (const header& h : headers) {
     if (auto ec = validate_header(h)) return ec;
   }
   return {};
+}
+
+inline std::error_code validate_headers(std::string_view content_type,
+                                        header_list headers) noexcept {
+  if (auto ec = validate_content_type(content_type)) return ec;
+  return validate_headers(headers);
 }
 
 }  // namespace serverpush

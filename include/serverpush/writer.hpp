@@ -318,11 +318,8 @@ class MultipartWriter {
 
   std::error_code check_part(std::string_view content_type, bool same_type,
                              header_list headers) const {
-    if (!same_type) {
-      if (auto ec = validate_content_type(content_type)) return ec;
-    }
-    for (const header& h : headers) {
-      if (auto ec = validate_header(h)) return ec;
+    if (auto ec = same_type ? validate_headers(headers) : validate_headers(content_type, headers)) {
+      return ec;
     }
     if (position_ == stream_position::after_header_block && (!same_type || !headers.empty())) {
       return make_error_code(errc::header_block_already_sent);
