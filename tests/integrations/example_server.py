@@ -52,6 +52,7 @@ class Example:
 
     def __init__(self, *args, cert=None, timeout=10):
         self.log_file = tempfile.TemporaryFile()
+        self.terminated = False
         command = [example_binary(), "--port", "0", *map(str, args)]
         if cert is not None:
             command += ["--tls", cert.cert, cert.key]
@@ -75,10 +76,16 @@ class Example:
         self.log_file.seek(0)
         return self.log_file.read().decode(errors="replace")
 
+    def terminate(self):
+        """Sends SIGTERM once."""
+        if not self.terminated and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        self.terminated = True
+
     def stop(self):
         """SIGTERM; the example must end its streams and exit 0."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
