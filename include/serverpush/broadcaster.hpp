@@ -38,8 +38,11 @@
 // Sockets: the Broadcaster owns every added fd, makes it non-blocking, sets
 // TCP_NODELAY on TCP sockets (each part leaves in one gather write; Nagle
 // would hold back the tail of a part cut by a short write), sends with
-// MSG_NOSIGNAL and never touches signal handlers. Input from clients is read
-// and discarded; end of input counts as a disconnect.
+// MSG_NOSIGNAL | MSG_DONTWAIT and never touches signal handlers. Only sockets
+// and pipes are accepted (errc::not_a_stream); an fd already added is refused
+// (errc::viewer_already_added) and left to its viewer. Input from clients is
+// read and discarded; end of input is not a disconnect (a half-closed client
+// still reads): only a write error or a stall ends a client.
 
 #include <serverpush/boundary.hpp>
 #include <serverpush/broadcast/client_state.hpp>
@@ -73,10 +76,23 @@
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 namespace serverpush {
+namespace detail {
+
+// The hub's system calls: MSG_DONTWAIT on sockets, so a send never blocks
+// even on a socket whose flags the host changed after add().
+struct nonblocking_io {
+  ssize_t sendmsg(int fd, const ::msghdr* msg, int flags) noexcept {
+    return ::sendmsg(fd, msg, flags | MSG_DONTWAIT);
+  }
+  ssize_t writev(int fd, const ::iovec* iov, int count) noexcept { return ::writev(fd, iov, count); }
+};
+
+}  // namespace detail
 
 using client_id = std::uint64_t;
 
@@ -105,7 +121,11 @@ struct broadcaster_stats {
 
 struct broadcaster_options {
   std::string boundary;                            // empty: random from the OS CSPRNG
-  std::chrono::milliseconds stall_timeout{10000};  // drop a client that accepts no byte this long
+  std::chrono::milliseconds stall_timeout{10000};  // drop a client that accepts no byte this long (0: never)
+  // close() and the destructor wait at most this long for clients to take
+  // what is queued and the close delimiter, then close them anyway. Shutdown
+  // is bounded whatever stall_timeout says (negative counts as 0).
+  std::chrono::milliseconds close_grace{5000};
   std::chrono::milliseconds resend_interval{0};    // 0: off; else re-send newest part when idle
   std::size_t max_clients = 0;                     // 0: no limit
   bool start_thread = true;                        // false: the caller drives run_once()
@@ -167,6 +187,15 @@ class Broadcaster {
       ec = std::make_error_code(std::errc::bad_file_descriptor);
       return 0;
     }
+    {
+      // A duplicate is refused before anything touches the fd: it is the
+      // live viewer's, and closing it would cut that viewer off.
+      std::lock_guard<std::mutex> lock(inbox_mu_);
+      if (fds_in_use_.count(fd) != 0) {
+        ec = make_error_code(errc::viewer_already_added);
+        return 0;
+      }
+    }
     if (init_error_) {
       ec = init_error_;
     } else {
@@ -175,6 +204,10 @@ class Broadcaster {
     client_id id = 0;
     if (!ec) {
       std::lock_guard<std::mutex> lock(inbox_mu_);
+      if (fds_in_use_.count(fd) != 0) {
+        ec = make_error_code(errc::viewer_already_added);
+        return 0;
+      }
       if (closing_) {
         ec = make_error_code(errc::stream_closed);
       } else if (options_.max_clients != 0 && client_count_ >= options_.max_clients) {
@@ -182,6 +215,7 @@ class Broadcaster {
       } else {
         id = next_id_++;
         ++client_count_;
+        fds_in_use_.insert(fd);
         adds_.push_back(pending_client{id, fd, std::move(options)});
       }
     }
@@ -218,16 +252,14 @@ class Broadcaster {
 
   // Every client finishes its part in flight and gets the newest part it has
   // not had yet, then the close delimiter, then EOF (fd closed). Idempotent.
-  // Waits at most stall_timeout for slow clients, then closes them anyway.
+  // Waits at most close_grace for slow clients, then closes them anyway.
   void close() {
     if (init_error_) return;
     {
       std::lock_guard<std::mutex> lock(inbox_mu_);
       if (!closing_) {
         closing_ = true;
-        close_deadline_ = options_.stall_timeout.count() > 0
-                              ? clock::now() + options_.stall_timeout
-                              : clock::time_point::max();
+        close_deadline_ = clock::now() + std::max(options_.close_grace, std::chrono::milliseconds(0));
       }
     }
     poller_.wake();
@@ -304,6 +336,7 @@ class Broadcaster {
     clock::time_point last_offer;
     bool blocked = false;     // the socket is full: wait for writability
     bool want_write = false;  // writability is being polled for
+    bool input_ended = false; // the viewer shut down its sending side
   };
 
   struct pending_client {
@@ -329,6 +362,8 @@ class Broadcaster {
   }
 
   static std::error_code prepare_socket(int fd) {
+    const fd_kind kind = detail::classify_fd(fd);
+    if (kind == fd_kind::other) return make_error_code(errc::not_a_stream);
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
       return {errno, std::generic_category()};
@@ -445,7 +480,7 @@ class Broadcaster {
     auto c = std::make_unique<client>(pending.id, pending.fd, pending.options.framing,
                                       std::move(pending.options.head), boundary_.view(), now);
     if (const std::error_code ec = poller_.add(c->fd, c->id)) {
-      ::close(c->fd);
+      release_fd(c->fd);
       gone.push_back({snapshot(*c), ec});
       return;
     }
@@ -472,11 +507,18 @@ class Broadcaster {
            gone);
       return;
     }
-    if (e.readable) {
-      const std::error_code ec = discard_input(c.fd);
+    if (e.readable && !c.input_ended) {
+      bool ended = false;
+      const std::error_code ec = discard_input(c.fd, c.kind, ended);
       if (ec) {
         drop(c, ec, gone);
         return;
+      }
+      if (ended) {
+        // A half-closed viewer (request sent, then SHUT_WR) still reads:
+        // only a write error or a stall ends it. Stop watching its input.
+        c.input_ended = true;
+        poller_.watch(c.fd, c.id, false, c.want_write);
       }
     }
     if (e.writable) c.blocked = false;
@@ -536,17 +578,22 @@ class Broadcaster {
   void set_want_write(client& c, bool on) {
     if (c.want_write == on) return;
     c.want_write = on;
-    poller_.want_write(c.fd, c.id, on);
+    poller_.watch(c.fd, c.id, !c.input_ended, on);
   }
 
-  // Reads and throws away what a client sent. Returns an error when the
-  // client is gone: end of input (connection_reset) or a read error.
-  static std::error_code discard_input(int fd) {
+  // Reads and throws away what a client sent; `ended` tells end of input.
+  // MSG_DONTWAIT: never blocks, even on a socket whose flags the host
+  // changed. Pipes given to the hub are write ends: nothing to read.
+  static std::error_code discard_input(int fd, fd_kind kind, bool& ended) {
+    if (kind != fd_kind::socket) return {};
     char scratch[4096];
     for (int i = 0; i < 16; ++i) {
-      const ssize_t got = ::read(fd, scratch, sizeof scratch);
+      const ssize_t got = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
       if (got > 0) continue;
-      if (got == 0) return std::make_error_code(std::errc::connection_reset);
+      if (got == 0) {
+        ended = true;
+        return {};
+      }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
       return {errno, std::generic_category()};
@@ -559,10 +606,21 @@ class Broadcaster {
     poller_.remove(c.fd);
     // Unread input would make close() reset the connection, and a reset may
     // discard the close delimiter still in flight to the client.
-    if (!reason && c.kind == fd_kind::socket) discard_input(c.fd);
-    ::close(c.fd);
+    bool ended = false;
+    if (!reason && !c.input_ended) discard_input(c.fd, c.kind, ended);
+    release_fd(c.fd);
     gone.push_back({snapshot(c), reason});
     c.fd = -1;
+  }
+
+  // The number may be reused by the host as soon as it is closed: forget it
+  // first, so a new add() of that number is not taken for a duplicate.
+  void release_fd(int fd) {
+    {
+      std::lock_guard<std::mutex> lock(inbox_mu_);
+      fds_in_use_.erase(fd);
+    }
+    ::close(fd);
   }
 
   static client_stats snapshot(const client& c) {
@@ -604,12 +662,13 @@ class Broadcaster {
   boundary_string boundary_;
   std::error_code init_error_;
   detail::poller poller_;
-  posix_io io_;
+  detail::nonblocking_io io_;
 
   // Handed over by other threads (inbox_mu_).
   mutable std::mutex inbox_mu_;
   std::condition_variable drained_cv_;
   std::vector<pending_client> adds_;
+  std::unordered_set<int> fds_in_use_;  // added and not yet closed
   std::shared_ptr<const detail::shared_part> newest_;
   std::uint64_t sequence_ = 0;
   std::size_t client_count_ = 0;  // accepted, not yet removed
