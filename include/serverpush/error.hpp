@@ -36,6 +36,9 @@ enum class errc {
   sink_stalled,
   too_many_clients,
   body_started,
+  viewer_already_added,
+  not_a_stream,
+  pinned_budget_exceeded,
 };
 
 namespace detail {
@@ -94,6 +97,15 @@ class error_category_impl final : public std::error_category {
       case errc::body_started:
         return "the multipart body has started; bytes that go before it (such as the "
                "HTTP response head) must be written before the first part";
+      case errc::viewer_already_added:
+        return "this descriptor is already a viewer of this broadcaster; the duplicate was "
+               "refused and the descriptor left to that viewer";
+      case errc::not_a_stream:
+        return "a viewer must be a socket or a pipe (a regular file or a device was refused "
+               "and closed)";
+      case errc::pinned_budget_exceeded:
+        return "the viewer was dropped: frames held for slow viewers exceeded the "
+               "broadcaster's pinned_frame_budget";
     }
     return "unknown serverpush error";
   }
