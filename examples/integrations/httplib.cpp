@@ -1,58 +1,56 @@
 // serverpush-example-httplib: the demo's test pattern on /stream.mjpg from a
-// cpp-httplib server, through Response::set_content_provider and DataSink.
+// cpp-httplib server. One Broadcaster serves every viewer; each viewer is a
+// pull source that a content provider (Response::set_content_provider,
+// DataSink) copies out on the connection's thread.
 //
 //   serverpush-example-httplib --port 8080 [--tls cert.pem key.pem]
 //   curl -N http://127.0.0.1:8080/stream.mjpg | ffplay -f mpjpeg -
 //
-// cpp-httplib serves each connection on a thread of its pool (256 here), so
-// a slow viewer blocks only its own thread and skips frames; SIGINT/SIGTERM
-// end every stream with its close delimiter and exit 0.
+// cpp-httplib serves each connection on a thread of its pool (256 here). A
+// slow viewer holds only its own thread and skips frames; one that stops
+// reading fails its writes after cpp-httplib's write timeout (5 s).
+// SIGINT/SIGTERM end every stream with its close delimiter and exit 0.
 
+#include <serverpush/broadcaster.hpp>
 #include <serverpush/integrations/httplib.hpp>
-#include <serverpush/writer.hpp>
 
 #include "example.hpp"
-#include "frame_feed.hpp"
+#include "pattern_thread.hpp"
 
 #include <httplib.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
 namespace {
 
-// One viewer: its writer (own boundary and framing) and the last frame sent.
-struct viewer {
-  serverpush::MultipartWriter<serverpush::httplib::data_sink_writer> writer{{}};
-  unsigned long long frame = 0;
-};
+// Streams whose provider has not finished: cpp-httplib's stop() cuts the
+// ones still running, so the server stops only once their close delimiter
+// is out.
+class open_streams {
+ public:
+  void opened() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+  }
+  void closed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--count_ == 0) cv_.notify_all();
+  }
+  void wait_until_none() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return count_ == 0; });
+  }
 
-void serve_stream(example::frame_feed& feed, const httplib::Request& request,
-                  httplib::Response& response) {
-  auto v = std::make_shared<viewer>();
-  v->writer.set_framing(serverpush::httplib::framing_for(request));
-  serverpush::httplib::set_stream_headers(response);
-  feed.viewer_opened();
-  // Called again and again until it returns false or calls done(); each call
-  // waits for the next frame, so the thread sleeps between frames.
-  response.set_content_provider(
-      v->writer.content_type(),
-      [&feed, v](std::size_t, httplib::DataSink& out) {
-        v->writer.sink().set_target(out);
-        std::error_code ec;
-        v->frame = feed.wait_newer(v->frame);
-        if (v->frame == 0) {  // shutting down: the close delimiter, then EOF
-          v->writer.close(ec);
-          out.done();
-        } else {
-          v->writer.write_part("image/jpeg", example::test_frame(v->frame - 1), ec);
-        }
-        return !ec;
-      },
-      [&feed](bool) { feed.viewer_closed(); });
-}
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  unsigned long count_ = 0;
+};
 
 }  // namespace
 
@@ -63,7 +61,7 @@ int main(int argc, char** argv) {
   const bool tls_supported = false;
 #endif
   const example::options options = example::parse_options(argc, argv, tls_supported);
-  example::block_termination_signals();  // before httplib starts its threads
+  example::block_termination_signals();  // before httplib and the hub start their threads
 
   std::unique_ptr<httplib::Server> server;
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
@@ -77,9 +75,22 @@ int main(int argc, char** argv) {
   }
   server->new_task_queue = [] { return new httplib::ThreadPool(256); };
 
-  example::frame_feed feed(options);
-  server->Get("/stream.mjpg", [&feed](const httplib::Request& request, httplib::Response& response) {
-    serve_stream(feed, request, response);
+  serverpush::Broadcaster hub;
+  example::pattern_thread pattern(hub, options);
+  open_streams streams;
+  server->Get("/stream.mjpg", [&](const httplib::Request& request, httplib::Response& response) {
+    std::error_code ec;
+    std::shared_ptr<serverpush::pull_source> source =
+        hub.add_pull({serverpush::httplib::framing_for(request), ""}, ec);
+    if (ec) {  // too many viewers, or shutting down
+      response.status = 503;
+      return;
+    }
+    serverpush::httplib::set_stream_headers(response);
+    streams.opened();
+    response.set_content_provider(hub.content_type(),
+                                  serverpush::httplib::content_provider(std::move(source)),
+                                  [&streams](bool) { streams.closed(); });
   });
 
   const int port = options.port == 0 ? server->bind_to_any_port("127.0.0.1")
@@ -92,8 +103,9 @@ int main(int argc, char** argv) {
   example::print_stream_url(options.tls(), static_cast<unsigned short>(port));
 
   example::wait_for_termination();
-  feed.close();  // every content provider writes its close delimiter and ends
-  feed.wait_for_no_viewers();
+  pattern.stop();
+  hub.close();  // every viewer's stream ends with its close delimiter
+  streams.wait_until_none();
   server->stop();
   listener.join();
   return 0;

@@ -3,21 +3,27 @@
 
 // Serving a stream from a cpp-httplib (0.11) handler. Include it only where
 // httplib.h is used. cpp-httplib writes the response head and asks a content
-// provider for the body; these give the head its stream headers and turn the
-// provider's DataSink into a serverpush sink:
+// provider for the body, on the connection's thread; the viewer is a pull
+// source of a Broadcaster that the provider drains:
 //
-//   set_stream_headers(res);
-//   res.set_content_provider(writer_content_type, [viewer](size_t, httplib::DataSink& out) {
-//     viewer->writer.sink().function().target = &out;   // see data_sink_writer
-//     ... viewer->writer.write_part(...); return !ec;
-//   });
+//   std::shared_ptr<serverpush::pull_source> source =
+//       hub.add_pull({serverpush::httplib::framing_for(req), ""}, ec);
+//   serverpush::httplib::set_stream_headers(res);
+//   res.set_content_provider(hub.content_type(), serverpush::httplib::content_provider(source));
+//
+// A single stream written on the handler's thread needs no hub: a
+// MultipartWriter<data_sink_writer> inside the provider.
 
 #include <serverpush/framer.hpp>
+#include <serverpush/hub/pull_source.hpp>
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <system_error>
+#include <utility>
 
 namespace serverpush::httplib {
 
@@ -36,7 +42,27 @@ inline void set_stream_headers(::httplib::Response& response) {
 // each part at once; content_length (exact parts) for every other client.
 inline framing framing_for(const ::httplib::Request& request) {
   return request.get_header_value("Sec-Fetch-Dest") == "image" ? framing::announce_next
-                                                               : framing::content_length;
+                                                    : framing::content_length;
+}
+
+// A provider for Response::set_content_provider(content_type, provider)
+// that copies the viewer's bytes to the DataSink as they come. cpp-httplib
+// calls it until it returns false or calls done(); each call waits at most a
+// second for bytes, so the thread sleeps between parts yet sees a server
+// stop. At the end of the stream (close delimiter, or the hub dropped the
+// viewer) it calls done(); the connection then closes.
+inline ::httplib::ContentProviderWithoutLength content_provider(std::shared_ptr<pull_source> source) {
+  return [source = std::move(source)](std::size_t, ::httplib::DataSink& sink) {
+    if (!source->wait(std::chrono::seconds(1))) return true;
+    char buf[16 * 1024];
+    std::error_code ec;
+    const std::size_t n = source->read(buf, sizeof buf, ec);
+    if (n == 0 && !ec) {
+      sink.done();
+      return true;
+    }
+    return n == 0 || sink.write(buf, n);
+  };
 }
 
 // A sink for MultipartWriter over the DataSink of the content provider's

@@ -3,22 +3,29 @@
 
 // Serving a stream from a Poco::Net::HTTPServer request handler (Poco 1.11).
 // Include it only where Poco is used; link PocoNet. Poco writes the response
-// head itself, so these put on Poco's response what
-// http::stream_response_head() writes for hosts without an HTTP layer:
+// head itself and runs each request on a thread of its pool, so the viewer
+// is a pull source of a Broadcaster that the handler's thread drains:
 //
-//   set_stream_headers(response, writer_boundary.content_type());
-//   std::ostream& body = response.send();   // the head leaves here
-//   MultipartWriter<ostream_sink> w(ostream_sink(body), boundary);
-//   w.set_framing(framing_for(request));
-//   ... w.write_part(...); body.flush();    // Poco buffers: flush each part
+//   auto source = hub.add_pull({serverpush::poco::framing_for(request), ""}, ec);
+//   serverpush::poco::set_stream_headers(response, hub.content_type());
+//   serverpush::poco::send_stream(*source, response.send());
+//
+// A single stream written on the handler's thread needs no hub: set the
+// headers with the writer's content_type(), then a
+// MultipartWriter<ostream_sink> on response.send(), flushing after each part.
 
 #include <serverpush/framer.hpp>
+#include <serverpush/hub/pull_source.hpp>
 
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
+#include <cstddef>
+#include <ostream>
 #include <string>
+#include <system_error>
 
 namespace serverpush::poco {
 
@@ -40,7 +47,23 @@ inline void set_stream_headers(Poco::Net::HTTPServerResponse& response,
 // each part at once; content_length (exact parts) for every other client.
 inline framing framing_for(const Poco::Net::HTTPServerRequest& request) {
   return request.get("Sec-Fetch-Dest", "") == "image" ? framing::announce_next
-                                                      : framing::content_length;
+                                           : framing::content_length;
+}
+
+// Copies the viewer's bytes to Poco's response body as they come, flushed at
+// once, until the stream ends (close delimiter, or the hub dropped the
+// viewer) or the client is gone (the body stream fails). Blocks the calling
+// thread, which Poco gave to this request.
+inline void send_stream(pull_source& source, std::ostream& body) {
+  char buf[16 * 1024];
+  while (body) {
+    if (!source.wait(std::chrono::seconds(1))) continue;
+    std::error_code ec;
+    const std::size_t n = source.read(buf, sizeof buf, ec);
+    if (n == 0 && !ec) break;  // the end of the stream
+    body.write(buf, static_cast<std::streamsize>(n));
+    body.flush();
+  }
 }
 
 }  // namespace serverpush::poco
