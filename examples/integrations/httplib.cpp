@@ -86,11 +86,9 @@ int main(int argc, char** argv) {
       response.status = 503;
       return;
     }
-    serverpush::httplib::set_stream_headers(response);
     streams.opened();
-    response.set_content_provider(hub.content_type(),
-                                  serverpush::httplib::content_provider(std::move(source)),
-                                  [&streams](bool) { streams.closed(); });
+    serverpush::httplib::set_stream(request, response, hub.content_type(), std::move(source),
+                                    [&streams](bool) { streams.closed(); });
   });
 
   const int port = options.port == 0 ? server->bind_to_any_port("127.0.0.1")

@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from demo_server import (SKIP, boundary_of, check, parse_multipart, require,  # noqa: E402,F401
                          shipped_frames, split_response)
+from test_curl import dechunk  # noqa: E402
 
 FRAMES = shipped_frames()
 
@@ -186,18 +187,22 @@ def frame_index(payload):
     return -1
 
 
-def check_stream(response, announce, last_frame):
+def check_stream(response, announce, last_frame, dechunked=False):
     """A complete response: 200 with the stream headers, then parts that are
     each exactly one of the test pattern's frames, in order, ending with
-    `last_frame` and the close delimiter. Returns the frame indices seen."""
+    `last_frame` and the close delimiter. A chunked body (cpp-httplib on
+    HTTP/1.1) is decoded here unless curl did (`dechunked`). Returns the
+    frame indices seen."""
     status, fields, body = split_response(response)
+    if fields.get("transfer-encoding") == "chunked" and not dechunked:
+        body = dechunk(body)
     check(status == 200, "status %d" % status)
     boundary = boundary_of(fields["content-type"])
     check(len(boundary) >= 32, "boundary %r" % boundary)
     check(fields.get("cache-control") == "no-cache, no-store, must-revalidate", "Cache-Control %r" % fields)
     check(fields.get("x-accel-buffering") == "no", "X-Accel-Buffering %r" % fields)
-    check("content-length" not in fields and "transfer-encoding" not in fields,
-          "the stream must end with the connection: %r" % fields)
+    check("content-length" not in fields and fields.get("transfer-encoding", "chunked") == "chunked",
+          "the stream must end with the connection or the last chunk: %r" % fields)
     parts = parse_multipart(body, boundary)
     if announce:
         # The announced part after the last frame is ended empty at close.

@@ -8,8 +8,7 @@
 //
 //   std::shared_ptr<serverpush::pull_source> source =
 //       hub.add_pull({serverpush::httplib::framing_for(req), ""}, ec);
-//   serverpush::httplib::set_stream_headers(res);
-//   res.set_content_provider(hub.content_type(), serverpush::httplib::content_provider(source));
+//   if (!ec) serverpush::httplib::set_stream(req, res, hub.content_type(), std::move(source));
 //
 // A single stream written on the handler's thread needs no hub: a
 // MultipartWriter<data_sink_writer> inside the provider.
@@ -22,17 +21,14 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <utility>
 
 namespace serverpush::httplib {
 
-// No caching, no proxy buffering, Connection: close. Give the body to
-// set_content_provider() without a length: cpp-httplib then sends neither
-// Content-Length nor chunked coding, and the body ends when the connection
-// closes (cpp-httplib would announce Keep-Alive otherwise).
+// No caching, no proxy buffering (set_stream() sets them).
 inline void set_stream_headers(::httplib::Response& response) {
-  response.set_header("Connection", "close");
   response.set_header("Cache-Control", "no-cache, no-store, must-revalidate");
   response.set_header("Pragma", "no-cache");
   response.set_header("X-Accel-Buffering", "no");
@@ -45,12 +41,11 @@ inline framing framing_for(const ::httplib::Request& request) {
                                                     : framing::content_length;
 }
 
-// A provider for Response::set_content_provider(content_type, provider)
-// that copies the viewer's bytes to the DataSink as they come. cpp-httplib
-// calls it until it returns false or calls done(); each call waits at most a
-// second for bytes, so the thread sleeps between parts yet sees a server
-// stop. At the end of the stream (close delimiter, or the hub dropped the
-// viewer) it calls done(); the connection then closes.
+// A content provider that copies the viewer's bytes to the DataSink as they
+// come. cpp-httplib calls it until it returns false or calls done(); each
+// call waits at most a second for bytes, so the thread sleeps between parts
+// yet sees a server stop. At the end of the stream (close delimiter, or the
+// hub dropped the viewer) it calls done().
 inline ::httplib::ContentProviderWithoutLength content_provider(std::shared_ptr<pull_source> source) {
   return [source = std::move(source)](std::size_t, ::httplib::DataSink& sink) {
     if (!source->wait(std::chrono::seconds(1))) return true;
@@ -63,6 +58,25 @@ inline ::httplib::ContentProviderWithoutLength content_provider(std::shared_ptr<
     }
     return n == 0 || sink.write(buf, n);
   };
+}
+
+// The response of a stream: its headers, and a body read from `source`.
+// HTTP/1.1 gets chunked coding: cpp-httplib keeps connections alive, and a
+// body that ends only when the connection closes would leave the viewer
+// waiting for cpp-httplib's keep-alive timeout after the close delimiter.
+// HTTP/1.0 has no chunked coding: its body ends with the connection, which
+// cpp-httplib closes after a 1.0 response. `on_end` runs when cpp-httplib is
+// done with the response (see ContentProviderResourceReleaser).
+inline void set_stream(const ::httplib::Request& request, ::httplib::Response& response,
+                       const std::string& content_type, std::shared_ptr<pull_source> source,
+                       ::httplib::ContentProviderResourceReleaser on_end = nullptr) {
+  set_stream_headers(response);
+  if (request.version == "HTTP/1.0") {
+    response.set_content_provider(content_type, content_provider(std::move(source)), std::move(on_end));
+  } else {
+    response.set_chunked_content_provider(content_type, content_provider(std::move(source)),
+                                          std::move(on_end));
+  }
 }
 
 // A sink for MultipartWriter over the DataSink of the content provider's
