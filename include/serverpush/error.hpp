@@ -39,6 +39,7 @@ enum class errc {
   sink_stalled,
   too_many_clients,
   body_started,
+  content_type_parameter_invalid,
 };
 
 namespace detail {
@@ -61,8 +62,8 @@ class error_category_impl final : public std::error_category {
       case errc::random_unavailable:
         return "the operating system's random source failed; no boundary was generated";
       case errc::content_type_invalid:
-        return "content type is not 'type/subtype[; parameters]' made of RFC 9110 "
-               "tokens, or contains a control character";
+        return "content type is not 'type/subtype' made of RFC 9110 tokens, or "
+               "contains a control character or surrounding white space";
       case errc::header_name_invalid:
         return "header name is empty or not an RFC 9110 token";
       case errc::header_value_invalid:
@@ -97,6 +98,9 @@ class error_category_impl final : public std::error_category {
       case errc::body_started:
         return "the multipart body has started; bytes that go before it (such as the "
                "HTTP response head) must be written before the first part";
+      case errc::content_type_parameter_invalid:
+        return "a content type parameter is not token=token or token=\"quoted string\" "
+               "(RFC 9110 section 8.3.1)";
     }
     return "unknown serverpush error";
   }
