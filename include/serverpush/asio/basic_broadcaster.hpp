@@ -88,8 +88,8 @@ class basic_broadcaster {
 
   // Moves `stream` in as a viewer: it gets options.head, then the newest
   // part, then every newer one (latest wins). Refused (the stream is
-  // destroyed): stream_closed after close(), too_many_clients, and
-  // header_block_already_sent for timestamps with announce_next.
+  // destroyed): stream_closed after close(), too_many_clients,
+  // invalid_argument for a negative max_fps.
   template <class AsyncWriteStream>
   client_id add(AsyncWriteStream stream, client_options options, std::error_code& ec) {
     auto v = std::make_unique<stream_viewer<AsyncWriteStream>>(std::move(stream));
