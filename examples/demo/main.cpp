@@ -597,7 +597,7 @@ void server::serve_stream(pending& p, const demo::request& r) {
   http::response_options ro;
   ro.http_version = r.minor_version == 0 ? http::version::http_1_0 : http::version::http_1_1;
   std::error_code ec;
-  std::string head = http::stream_response_head(hub_.content_type(), ro, ec);
+  std::string head = http::response_head(hub_.content_type(), ro, ec);
   if (r.method == "HEAD") {
     send_all(p.fd, head);
     log(p.peer, &r, 200, "head only");
@@ -648,7 +648,7 @@ void server::serve_pages(pending& p, const demo::request& r) {
   ro.keep_alive = chunked;
   std::error_code ec;
   const std::string head =
-      http::stream_response_head("multipart/x-mixed-replace; boundary=MSBOB", ro, ec);
+      http::response_head("multipart/x-mixed-replace; boundary=MSBOB", ro, ec);
   if (r.method == "HEAD") {
     send_all(p.fd, head);
     log(p.peer, &r, 200, "head only");

@@ -335,9 +335,7 @@ class Broadcaster {
   // thread. A refused fd is closed (pull and callback viewers just end).
   client_id enqueue(transport how, client_options options, std::error_code& ec) {
     client_id id = 0;
-    if (options.timestamps && options.framing == framing::announce_next) {
-      ec = make_error_code(errc::header_block_already_sent);
-    } else if (!(options.max_fps >= 0)) {
+    if (!(options.max_fps >= 0)) {
       ec = std::make_error_code(std::errc::invalid_argument);
     } else {
       std::lock_guard<std::mutex> lock(inbox_mu_);

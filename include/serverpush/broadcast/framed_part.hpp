@@ -28,20 +28,6 @@ struct frame_options {
   std::string_view timestamp;
 };
 
-namespace detail {
-
-// The framer's one rule for a stream resting after an announced header block
-// (announce_next): a part of the announced content type with no extra
-// headers continues that block; anything else ends the announced part with an
-// empty body, then goes out as a complete part (docs/protocol.md, "Changing
-// the part type after announce_next").
-inline bool continues_header_block(std::string_view announced_type,
-                                   const part_spec& part) noexcept {
-  return part.content_type == announced_type && part.headers.empty();
-}
-
-}  // namespace detail
-
 // Bytes around the payload are framed up front for every framing (a few
 // hundred bytes): cheaper than tracking which framings are in use. One heap
 // block holds payload, content type and every frame.
@@ -88,11 +74,11 @@ class framed_part {
       from = s.size();
       f.part_head(s, resting_position(framing::eager_delimiter), spec);
       h.eager = {from, s.size()};
-      // After an announced block that does not fit: its part ends empty, then
-      // this part goes out complete.
+      // After an announced block that this part does not continue (the
+      // framer's rule): the announced part ends empty, this one goes out
+      // complete. An empty announced type always takes that form.
       from = s.size();
-      s.append("\r\n");
-      f.part_head(s, stream_position::after_part, spec);
+      f.part_head(s, stream_position::after_header_block, spec, std::string_view());
       h.reannounce = {from, s.size()};
     }
 
@@ -121,7 +107,7 @@ class framed_part {
 
   // Bytes that go before the payload for a viewer resting at its framing's
   // position. `reannounce` (announce_next only): the header block on the wire
-  // does not fit this part (detail::continues_header_block), so the announced
+  // does not fit this part (framer::continues_announced), so the announced
   // part is ended empty and this one opened complete. `stamped`: with the
   // X-Timestamp header, when the part has one.
   std::string_view head(framing f, bool reannounce = false, bool stamped = false) const noexcept {
@@ -176,8 +162,8 @@ class framed_part {
     const header stamp{"X-Timestamp", {}};
     const bool extra_headers = has_headers_ || (stamped && has_timestamp_);
     const header_list extra = extra_headers ? header_list(&stamp, 1) : header_list();
-    return detail::continues_header_block(announced_type,
-                                          part_spec{content_type(), extra, payload().size()});
+    return framer::continues_announced(part_spec{content_type(), extra, payload().size()},
+                                       announced_type);
   }
 
  private:

@@ -65,8 +65,7 @@ class stream_serializer {
 
   // `boundary` is copied. `head` goes first (e.g. the HTTP response head).
   // `timestamps`: parts published with a timestamp carry X-Timestamp (with
-  // announce_next that makes every part a complete one after an empty one;
-  // the hub refuses that combination).
+  // announce_next every part then goes out complete after an empty one).
   stream_serializer(std::string_view boundary, framing f, std::string head = {},
                     bool timestamps = false)
       : boundary_(boundary), head_(std::move(head)), framing_(f), stamped_(timestamps) {}

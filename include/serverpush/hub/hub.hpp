@@ -128,8 +128,8 @@ class hub {
   }
 
   // A viewer joins; it gets the head, then the newest part at once.
-  // Refused: stream_closed after close(), too_many_clients, and
-  // header_block_already_sent for timestamps with announce_next. `fd` is
+  // Refused: stream_closed after close(), too_many_clients, invalid_argument
+  // for a negative max_fps. `fd` is
   // only reported in stats. `id`: a driver's own number (unused so far), or
   // 0 for the next free one.
   client_id add(client_options options, clock::time_point now, std::error_code& ec, int fd = -1,
@@ -138,9 +138,6 @@ class hub {
     if (!ec && closing_) ec = make_error_code(errc::stream_closed);
     if (!ec && options_.max_clients != 0 && live_ >= options_.max_clients) {
       ec = make_error_code(errc::too_many_clients);
-    }
-    if (!ec && options.timestamps && options.framing == framing::announce_next) {
-      ec = make_error_code(errc::header_block_already_sent);
     }
     if (!ec && !(options.max_fps >= 0)) ec = std::make_error_code(std::errc::invalid_argument);
     if (!ec && id != 0 && viewers_.count(id) != 0) ec = std::make_error_code(std::errc::file_exists);

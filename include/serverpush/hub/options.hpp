@@ -29,8 +29,9 @@ struct client_options {
   // Latest wins: a thumbnail at 2 fps gets the newest part every 500 ms.
   double max_fps = 0;
   // Every part carries "X-Timestamp: <seconds since the epoch>.<ms>" (its
-  // publication time). Refused with announce_next (errc::header_block_already_sent):
-  // that viewer's header block leaves before the part exists.
+  // publication time). Meant for parsers: with announce_next an extra header
+  // cannot continue the announced block, so each part then goes out complete
+  // after an empty one (docs/protocol.md).
   bool timestamps = false;
 };
 
