@@ -4,12 +4,14 @@
 //   serverpush-example-asio --port 8443 --tls cert.pem key.pem
 //   curl -kN https://127.0.0.1:8443/stream.mjpg | ffplay -f mpjpeg -
 //
-// Everything runs on one io_context on the main thread: accepting, the TLS
-// handshake, reading the request head (the demo's small parser), the frame
-// timer. The response head comes from serverpush::http::stream_response_head.
-// SIGINT/SIGTERM end every stream with its close delimiter and exit 0.
+// Everything runs on one io_context on the main thread, with no other
+// thread: accepting, the TLS handshake, reading the request head (the demo's
+// small parser), the fan-out (serverpush::asio_broadcaster writes the head
+// from serverpush::http::response_head and the body through each stream, TLS
+// or not), the frame timer. SIGINT/SIGTERM end every stream with its close
+// delimiter and exit 0.
 
-#include <serverpush/broadcaster.hpp>
+#include <serverpush/asio/standalone.hpp>
 #include <serverpush/http.hpp>
 
 #include "example.hpp"
@@ -46,7 +48,7 @@ tcp::socket& lowest_layer(Stream& s) {
 template <class Stream>
 class session : public std::enable_shared_from_this<session<Stream>> {
  public:
-  session(Stream stream, serverpush::Broadcaster& hub) : stream_(std::move(stream)), hub_(hub) {}
+  session(Stream stream, serverpush::asio_broadcaster& hub) : stream_(std::move(stream)), hub_(hub) {}
 
   void start() {
 #if SERVERPUSH_EXAMPLE_TLS
@@ -78,13 +80,11 @@ class session : public std::enable_shared_from_this<session<Stream>> {
     serverpush::http::response_options head;
     if (request.minor_version == 0) head.http_version = serverpush::http::version::http_1_0;
     serverpush::client_options viewer;
-    viewer.framing = example::framing_for(request.header("Sec-Fetch-Dest"));
-    viewer.head = serverpush::http::stream_response_head(hub_.content_type(), head);
+    viewer.framing = serverpush::http::framing_for(request.header("Sec-Fetch-Dest"));
+    viewer.head = serverpush::http::response_head(hub_.content_type(), head);
     // The head and the body: from here on the stream belongs to the fan-out.
     std::error_code ec;
-    if constexpr (std::is_same_v<Stream, plain_stream>) {
-      hub_.add(stream_.release(), std::move(viewer), ec);
-    }
+    hub_.add(std::move(stream_), std::move(viewer), ec);
   }
 
   void refuse() {
@@ -99,7 +99,7 @@ class session : public std::enable_shared_from_this<session<Stream>> {
   }
 
   Stream stream_;
-  serverpush::Broadcaster& hub_;
+  serverpush::asio_broadcaster& hub_;
   std::string received_;
 };
 
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  serverpush::Broadcaster hub;
+  serverpush::asio_broadcaster hub(io.get_executor());
   tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), options.port});
   std::function<void()> accept = [&] {
     acceptor.async_accept([&](error_code ec, tcp::socket socket) {
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
   signals.async_wait([&](error_code, int) {
     acceptor.close();
     timer.cancel();
-    hub.close();  // every stream gets its close delimiter
+    hub.close([&io] { io.stop(); });  // every stream gets its close delimiter, then run() returns
   });
 
   example::print_stream_url(options.tls(), acceptor.local_endpoint().port());

@@ -4,12 +4,13 @@
 //   serverpush-example-beast --port 8443 --tls cert.pem key.pem
 //   curl -kN https://127.0.0.1:8443/stream.mjpg | ffplay -f mpjpeg -
 //
-// Everything runs on one io_context on the main thread: accepting, the TLS
-// handshake, reading the request with Beast, the response head written by
-// Beast, the frame timer. SIGINT/SIGTERM end every stream with its close
-// delimiter and exit 0.
+// Everything runs on one io_context on the main thread, with no other
+// thread: accepting, the TLS handshake, reading the request and writing the
+// response head with Beast, the fan-out (serverpush::boost_asio_broadcaster
+// writes every viewer's body through its stream, TLS or not), the frame
+// timer. SIGINT/SIGTERM end every stream with its close delimiter and exit 0.
 
-#include <serverpush/broadcaster.hpp>
+#include <serverpush/asio/boost.hpp>
 #include <serverpush/integrations/beast.hpp>
 
 #include "example.hpp"
@@ -41,7 +42,7 @@ using error_code = boost::system::error_code;
 template <class Stream>
 class session : public std::enable_shared_from_this<session<Stream>> {
  public:
-  session(Stream stream, serverpush::Broadcaster& hub) : stream_(std::move(stream)), hub_(hub) {}
+  session(Stream stream, serverpush::boost_asio_broadcaster& hub) : stream_(std::move(stream)), hub_(hub) {}
 
   void start() {
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
@@ -78,12 +79,8 @@ class session : public std::enable_shared_from_this<session<Stream>> {
   // The body: from here on the stream belongs to the fan-out.
   void join_stream() {
     beast::get_lowest_layer(stream_).expires_never();
-    serverpush::client_options viewer;
-    viewer.framing = serverpush::beast::framing_for(request_);
     std::error_code ec;
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      hub_.add(stream_.release_socket().release(), std::move(viewer), ec);
-    }
+    hub_.add(std::move(stream_), {serverpush::beast::framing_for(request_), ""}, ec);
   }
 
   void not_found() {
@@ -100,7 +97,7 @@ class session : public std::enable_shared_from_this<session<Stream>> {
   }
 
   Stream stream_;
-  serverpush::Broadcaster& hub_;
+  serverpush::boost_asio_broadcaster& hub_;
   beast::flat_buffer buffer_;
   http::request<http::empty_body> request_;
   std::optional<http::response<http::empty_body>> response_;
@@ -126,7 +123,7 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  serverpush::Broadcaster hub;
+  serverpush::boost_asio_broadcaster hub(io.get_executor());
   tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), options.port});
   std::function<void()> accept = [&] {
     acceptor.async_accept([&](error_code ec, tcp::socket socket) {
@@ -162,7 +159,7 @@ int main(int argc, char** argv) {
   signals.async_wait([&](error_code, int) {
     acceptor.close();
     timer.cancel();
-    hub.close();  // every stream gets its close delimiter
+    hub.close([&io] { io.stop(); });  // every stream gets its close delimiter, then run() returns
   });
 
   example::print_stream_url(options.tls(), acceptor.local_endpoint().port());

@@ -7,8 +7,6 @@
 
 #include "frames.hpp"
 
-#include <serverpush/framer.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -74,14 +72,6 @@ inline options parse_options(int argc, char** argv, bool tls_supported) {
 inline std::string_view test_frame(unsigned long long n) {
   const demo::embedded_frame& f = demo::builtin_frames[n % demo::builtin_frame_count];
   return {reinterpret_cast<const char*>(f.data), f.size};
-}
-
-// Browsers show a part in <img> only once the next header block is in, so an
-// <img> request (Sec-Fetch-Dest: image) gets announce_next; parsers (curl,
-// FFmpeg) get exact parts with Content-Length.
-inline serverpush::framing framing_for(std::string_view sec_fetch_dest) {
-  return sec_fetch_dest == "image" ? serverpush::framing::announce_next
-                                   : serverpush::framing::content_length;
 }
 
 // The first line on stdout, flushed: tests and scripts read the port from it.

@@ -3,7 +3,7 @@
 
 // Serving a stream from a Boost.Beast (1.81) server. Include it only where
 // Beast is used. Beast writes the response head; this builds it with what
-// http::stream_response_head() writes for hosts without an HTTP layer, and
+// http::response_head() writes for hosts without an HTTP layer, and
 // picks the framing from the request:
 //
 //   auto head = serverpush::beast::stream_response(request.version(), content_type);
@@ -11,6 +11,7 @@
 //   boost::beast::http::async_write_header(stream, sr, ...);   // then the body
 
 #include <serverpush/framer.hpp>
+#include <serverpush/http.hpp>
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/field.hpp>
@@ -42,8 +43,7 @@ inline boost::beast::http::response<boost::beast::http::empty_body> stream_respo
 template <class Body, class Fields>
 framing framing_for(const boost::beast::http::request<Body, Fields>& request) {
   const auto dest = request["Sec-Fetch-Dest"];
-  return std::string_view(dest.data(), dest.size()) == "image" ? framing::announce_next
-                                                                : framing::content_length;
+  return serverpush::http::framing_for(std::string_view(dest.data(), dest.size()));
 }
 
 }  // namespace serverpush::beast

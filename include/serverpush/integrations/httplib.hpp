@@ -14,6 +14,7 @@
 // MultipartWriter<data_sink_writer> inside the provider.
 
 #include <serverpush/framer.hpp>
+#include <serverpush/http.hpp>
 #include <serverpush/hub/pull_source.hpp>
 
 #include <httplib.h>
@@ -37,8 +38,7 @@ inline void set_stream_headers(::httplib::Response& response) {
 // announce_next for a browser's <img> (Sec-Fetch-Dest: image), so it shows
 // each part at once; content_length (exact parts) for every other client.
 inline framing framing_for(const ::httplib::Request& request) {
-  return request.get_header_value("Sec-Fetch-Dest") == "image" ? framing::announce_next
-                                                    : framing::content_length;
+  return serverpush::http::framing_for(request.get_header_value("Sec-Fetch-Dest"));
 }
 
 // A content provider that copies the viewer's bytes to the DataSink as they

@@ -15,6 +15,7 @@
 // MultipartWriter<ostream_sink> on response.send(), flushing after each part.
 
 #include <serverpush/framer.hpp>
+#include <serverpush/http.hpp>
 #include <serverpush/hub/pull_source.hpp>
 
 #include <Poco/Net/HTTPResponse.h>
@@ -46,8 +47,7 @@ inline void set_stream_headers(Poco::Net::HTTPServerResponse& response,
 // announce_next for a browser's <img> (Sec-Fetch-Dest: image), so it shows
 // each part at once; content_length (exact parts) for every other client.
 inline framing framing_for(const Poco::Net::HTTPServerRequest& request) {
-  return request.get("Sec-Fetch-Dest", "") == "image" ? framing::announce_next
-                                           : framing::content_length;
+  return serverpush::http::framing_for(request.get("Sec-Fetch-Dest", ""));
 }
 
 // Copies the viewer's bytes to Poco's response body as they come, flushed at
