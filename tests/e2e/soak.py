@@ -76,13 +76,19 @@ class Viewer:
         self.pos = 0
         self.parts = 0
         self.bytes = 0
+        self.last_data = time.monotonic()
         self.sock = socket.socket()
+        # A fixed receive buffer, as a network-limited viewer has: autotuned on
+        # loopback it grows to tens of MiB, and a receiver that has to free a
+        # sixteenth of that before it opens its window again looks stalled.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
         self.sock.settimeout(10)
         self.sock.connect(("127.0.0.1", port))
         self.sock.sendall(b"GET /stream.mjpg?framing=%s HTTP/1.1\r\nHost: soak\r\n\r\n" % framing.encode())
         self.sock.setblocking(False)
 
     def feed(self, data):
+        self.last_data = time.monotonic()
         self.bytes += len(data)
         self.buf += data
         if not self.head_done:
@@ -259,8 +265,8 @@ def soak(proc, port, duration, n_viewers, lifetime, rss_slack_mib, rng, known, r
                 except OSError as e:
                     raise Failure("viewer %d (%s) dropped: %s after %d parts" % (key.data, v.framing, e, v.parts))
                 if not data:
-                    raise Failure("viewer %d (%s) closed by the server after %d parts" %
-                                  (key.data, v.framing, v.parts))
+                    raise Failure("viewer %d (%s) closed by the server after %d parts, %.1f s after the "
+                                  "bytes before" % (key.data, v.framing, v.parts, time.monotonic() - v.last_data))
                 v.feed(data)
             if churn and time.monotonic() >= next_churn:
                 now = time.monotonic()

@@ -343,7 +343,7 @@ def limits():
     out = subprocess.run([demo_binary(), "--help"], capture_output=True, text=True, timeout=20).stdout
     for flag in ("--max-fds", "--max-connections", "--max-pending", "--max-pending-per-peer",
                  "--request-timeout", "--response-timeout", "--stall-timeout", "--max-viewers",
-                 "--max-page-streams", "--max-pinned-mib"):
+                 "--max-page-streams", "--max-pinned-mib", "--viewer-sndbuf-kib"):
         check(flag + " " in out, "--help does not list %s" % flag)
     with Demo("--max-viewers", 2) as demo:
         viewers = []
