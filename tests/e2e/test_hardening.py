@@ -196,6 +196,26 @@ def fd_exhaustion():
         print("ok: out of descriptors (RLIMIT_NOFILE %d, %d clients): %.2f s CPU in 4 s; "
               "every waiting client served once fds freed up" % (limit, n_clients, used))
 
+    # Descriptors spent by idle connections: the oldest idle one gives its own to a request.
+    with Demo("--request-timeout", 60) as demo:
+        pid = demo.proc.pid
+        hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
+        idle = []
+        try:
+            while open_fds(pid) < limit and len(idle) < 2 * limit:
+                idle.append(idle_connection(demo.port))
+                wait_for(lambda: open_fds(pid) >= min(limit, 8 + len(idle)), 2, step=0.01)
+            check(open_fds(pid) >= limit - 1, "idle connections did not spend the descriptors")
+            status, _, _ = fetch(demo.port, "/", timeout=30)
+            check(status == 200, "a request while idle connections hold every descriptor: %d" % status)
+            closed = sum(1 for s in idle if is_closed_by_server(s))
+            check(closed >= 1, "no idle connection was closed")
+        finally:
+            for s in idle:
+                s.close()
+        print("ok: with every descriptor held by idle connections, a request was served (%d idle closed)" % closed)
+
 
 def read_to_eof(sock):
     chunks = []
