@@ -31,12 +31,12 @@ constexpr auto linger_time = std::chrono::seconds(2);
 
 // Sends every byte or gives up after two seconds of a full socket buffer. It
 // blocks, so only the page threads use it, never the poll thread.
-bool send_all(int fd, std::string_view head, std::string_view body = {}) {
+bool send_all(int fd, std::string_view bytes) {
   serverpush::fd_sink sink(fd);
   sink.set_timeout(2s);
-  const serverpush::const_buffer bufs[2] = {{head.data(), head.size()}, {body.data(), body.size()}};
+  const serverpush::const_buffer buf{bytes.data(), bytes.size()};
   std::error_code ec;
-  serverpush::write_all(sink, bufs, 2, ec);
+  serverpush::write_all(sink, &buf, 1, ec);
   return !ec;
 }
 
@@ -68,21 +68,14 @@ std::string peer_address(const sockaddr_storage& ss) {
 }
 
 std::string peer_name(const sockaddr_storage& ss) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
   if (ss.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    port = ntohs(in->sin_port);
-    return std::string(host) + ":" + std::to_string(port);
+    return peer_address(ss) + ":" + std::to_string(ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port));
   }
   if (ss.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    port = ntohs(in6->sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
+    return "[" + peer_address(ss) + "]:" +
+           std::to_string(ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port));
   }
-  return host;
+  return peer_address(ss);
 }
 
 const char* framing_name(serverpush::framing f) {
@@ -223,15 +216,16 @@ void server::accept_all() {
       admit(fd, ss);
       continue;
     }
-    if (errno == EINTR || errno == ECONNABORTED) continue;
-    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+    const int error = errno;
+    if (error == EINTR || error == ECONNABORTED) continue;
+    if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
       // An idle connection gives its descriptor to the one waiting; with
       // none to give, stop polling the listener for a while: it stays
       // readable, and retrying at once would spin.
       if (evict_oldest_pending(nullptr, "idle, closed to free a descriptor", min_idle_for_fd)) continue;
       if (!out_of_fds_) {
         std::fprintf(stderr, "%s: accept: %s; retrying every %lld ms\n", program,
-                     std::strerror(errno), static_cast<long long>(accept_backoff.count()));
+                     std::strerror(error), static_cast<long long>(accept_backoff.count()));
       }
       out_of_fds_ = true;
       listen_paused_until_ = clock_type::now() + accept_backoff;
