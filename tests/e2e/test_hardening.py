@@ -158,8 +158,18 @@ def idle_flood():
         print("ok: an incomplete request head gets 408 after --request-timeout")
 
 
+def checks_vptr(binary):
+    with open(binary, "rb") as f:
+        return b"__ubsan_handle_dynamic_type_cache_miss" in f.read()
+
+
 def fd_exhaustion():
     n_clients, limit = 100, 64
+    if checks_vptr(demo_binary()):
+        # UBSan's vptr check probes memory through a pipe: with no descriptor
+        # left it reports every virtual call as invalid.
+        print("skipped fd_exhaustion: UBSan's vptr check needs descriptors of its own")
+        return
     with Demo("--fps", 2) as demo:
         pid = demo.proc.pid
         hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
