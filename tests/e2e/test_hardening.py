@@ -8,12 +8,16 @@ figure compared to a bound is CPU time (a resource count, from /proc).
   deadline answers 408.
 - fd_exhaustion: with the demo's RLIMIT_NOFILE lowered under it and spent,
   the accept loop does not spin (CPU time stays low) and service comes back
-  when descriptors free up.
+  when descriptors free up; with every descriptor held by idle connections,
+  the oldest idle one makes room for a request.
 - half_closed: a complete request followed by shutdown(SHUT_WR) gets its
   whole response, for every endpoint, and the pushed pages.
 - slow_readers: five slow readers of 6 MiB frames do not delay a fresh
   request; a reader that never reads is closed after --response-timeout.
-- limits: every limit is in --help; --max-viewers answers 503 past it.
+- limits: every limit is in --help; --max-viewers answers 503 past it;
+  --max-fds sets RLIMIT_NOFILE; --max-connections closes a connection past it.
+- half_closed_viewer (not in the default list yet): a half-closed viewer of
+  /stream.mjpg keeps its stream; that needs the Broadcaster to keep it.
 """
 
 import os
