@@ -5,6 +5,7 @@
 //   /pages         the classic three pushed HTML pages (MultipartWriter, one thread each)
 //   /pull          the same pages by client pull (meta refresh and Refresh header)
 //   /snapshot.jpg  the newest frame; /frame/N.jpg frame N of the set
+//   /wall?n=24     N live streams on one page (1..64)
 //
 // Run with --help for the options. SIGINT/SIGTERM end every stream with its
 // close delimiter and exit 0.
@@ -372,6 +373,7 @@ class server {
   void serve_stream(pending& p, const demo::request& r);
   void serve_pages(pending& p, const demo::request& r);
   void serve_pull(pending& p, const demo::request& r);
+  void serve_wall(pending& p, const demo::request& r);
   void serve_jpeg(pending& p, const demo::request& r, std::size_t index);
   void log(const std::string& peer, const demo::request* r, int status, std::string_view note);
   void produce();
@@ -548,8 +550,29 @@ void server::dispatch(pending& p, const demo::request& r) {
     log(p.peer, &r, 200, "");
     return finish(p.fd);
   }
+  if (r.path == "/wall") return serve_wall(p, r);
   log(p.peer, &r, 404, "");
   respond(p, minor, 404, "Not Found");
+}
+
+void server::serve_wall(pending& p, const demo::request& r) {
+  long long n = demo::wall_default;
+  const std::string asked(r.param("n"));
+  if (!asked.empty() && (!parse_int(asked.c_str(), 1, n) || n > demo::wall_max)) {
+    log(p.peer, &r, 400, "bad stream count");
+    return respond(p, r.minor_version, 400, "Bad Request", {}, "n is 1 to 64");
+  }
+  serverpush::framing f{};
+  if (!choose_framing(r, serverpush::framing::announce_next, f)) {
+    log(p.peer, &r, 400, "unknown framing");
+    return respond(p, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
+  }
+  const std::string q = r.param("framing").empty() ? "" : "&framing=" + std::string(framing_name(f));
+  const std::string body = demo::wall_page(static_cast<int>(n), q);
+  send_all(p.fd, plain_head(r.minor_version, 200, "OK", "text/html; charset=utf-8", body.size()),
+           r.method == "HEAD" ? std::string_view() : body);
+  log(p.peer, &r, 200, std::to_string(n) + " streams");
+  finish(p.fd);
 }
 
 void server::serve_jpeg(pending& p, const demo::request& r, std::size_t index) {
