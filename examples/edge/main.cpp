@@ -24,6 +24,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
@@ -199,6 +200,23 @@ class frame_source {
       return;
     }
     received_.fetch_add(1);
+    if (live && !f->timestamp.empty()) record_delay(f->timestamp);
+  }
+
+  // Time from the source's publish() to this edge, over the last frames:
+  // "p50 ms, p99 ms, samples" (clocks of both machines must agree).
+  std::string delay_summary() const {
+    std::vector<double> d;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      d = delays_;
+    }
+    if (d.empty()) return "no samples";
+    std::sort(d.begin(), d.end());
+    char out[96];
+    std::snprintf(out, sizeof out, "p50 %.2f ms, p99 %.2f ms over %zu frames", d[d.size() / 2] * 1e3,
+                  d[std::min(d.size() - 1, d.size() * 99 / 100)] * 1e3, d.size());
+    return out;
   }
 
   std::shared_ptr<const frame> newest() const {
@@ -209,9 +227,24 @@ class frame_source {
   std::uint64_t rejected() const { return rejected_.load(); }
 
  private:
+  void record_delay(const std::string& timestamp) {
+    const double sent = std::strtod(timestamp.c_str(), nullptr);
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (delays_.size() < max_delay_samples) {
+      delays_.push_back(now - sent);
+    } else {
+      delays_[next_delay_++ % max_delay_samples] = now - sent;
+    }
+  }
+
+  static constexpr std::size_t max_delay_samples = 4096;
   serverpush::Broadcaster& hub_;
   mutable std::mutex mu_;
   std::shared_ptr<const frame> newest_;
+  std::vector<double> delays_;
+  std::size_t next_delay_ = 0;
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> rejected_{0};
 };
@@ -507,9 +540,12 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       std::fprintf(stderr, "%s: serving %s from %s\n", program, opt.subject.c_str(), opt.nats.c_str());
       rc = serve(listen_fd, hub, source);
-      std::fprintf(stderr, "%s: stopping: %llu frames received, %llu rejected, %lld dropped by the subscription\n",
+      std::fprintf(stderr,
+                   "%s: stopping: %llu frames received, %llu rejected, %lld dropped by the subscription; "
+                   "publish to edge %s\n",
                    program, static_cast<unsigned long long>(source.received()),
-                   static_cast<unsigned long long>(source.rejected()), static_cast<long long>(link.dropped()));
+                   static_cast<unsigned long long>(source.rejected()), static_cast<long long>(link.dropped()),
+                   source.delay_summary().c_str());
     }
   }  // the subscription ends before the hub closes
   hub.close();
