@@ -35,6 +35,7 @@
 #include <fstream>
 #include <iterator>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <netdb.h>
@@ -43,9 +44,11 @@
 #include <poll.h>
 #include <string>
 #include <string_view>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -68,7 +71,31 @@ struct options {
   long long pause_after = -1;  // test hook: stop publishing after this frame, stream stays open
   long long viewers = -1;      // wait for this many viewers before frame 0; -1: 1 with --frames
   double stall_timeout = 10;   // seconds a stream viewer may accept no byte before it is dropped
+  // Limits: every resource a client can hold has one (README: "What the demo withstands").
+  unsigned long long max_fds = 0;      // RLIMIT_NOFILE to run with; 0: raise to the hard limit
+  std::size_t max_connections = 0;     // sockets held at once, of every kind; 0: from max_fds
+  std::size_t max_pending = 1024;      // connections whose request head is not complete yet
+  std::size_t max_pending_per_peer = 128;
+  double request_timeout = 10;         // seconds from accept to a complete request head
+  double response_timeout = 60;        // seconds to take a whole plain response (page, JPEG)
+  std::size_t max_viewers = 4096;      // /stream.mjpg viewers
+  std::size_t max_page_streams = 64;   // /pages streams, one thread each
+  std::size_t max_pinned_mib = 256;    // the hub's budget for frames pinned by slow viewers
 };
+
+// Descriptors kept for the demo itself (stdio, listener, signal pipe, the
+// hub's event loop) when --max-connections is derived from the fd limit.
+constexpr std::size_t reserved_fds = 32;
+constexpr std::size_t default_max_connections = 16384;
+constexpr auto accept_backoff = std::chrono::milliseconds(250);
+// Out of descriptors, a pending connection silent this long gives up its own
+// to a new one; a younger one is probably sending its request right now.
+constexpr auto min_idle_for_fd = std::chrono::seconds(1);
+constexpr auto linger_time = std::chrono::seconds(2);
+
+clock_type::duration seconds(double s) {
+  return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s));
+}
 
 void usage(std::FILE* out) {
   std::fprintf(out,
@@ -81,8 +108,20 @@ void usage(std::FILE* out) {
                "  --viewers N          wait for N viewers of /stream.mjpg before the first frame\n"
                "  --page-delay SECS    delay between the pushed pages (default 10, fractional ok)\n"
                "  --dir DIR            stream the .jpg files of DIR instead of the built-in frames\n"
-               "  --stall-timeout SECS drop a stream viewer that reads nothing this long (default 10)\n"
                "  --pause-after K      stop publishing after frame K, keeping streams open (tests)\n"
+               "limits (the oldest idle connection is closed to make room for a new one):\n"
+               "  --max-fds N          file descriptor limit (default: the hard RLIMIT_NOFILE)\n"
+               "  --max-connections N  sockets open at once, viewers included\n"
+               "                       (default: max-fds - 32, at most 16384)\n"
+               "  --max-pending N      connections still sending their request head (default 1024)\n"
+               "  --max-pending-per-peer N  the same, per client address (default 128)\n"
+               "  --request-timeout SECS    time to send a complete request head (default 10)\n"
+               "  --response-timeout SECS   time to take a whole page or JPEG (default 60)\n"
+               "  --stall-timeout SECS drop a stream viewer that reads nothing this long (default 10)\n"
+               "  --max-viewers N      /stream.mjpg viewers (default 4096)\n"
+               "  --max-page-streams N /pages streams, one thread each (default 64)\n"
+               "  --max-pinned-mib N   memory the hub may hold for frames pinned by slow viewers\n"
+               "                       (default 256; kept for the hub, which has no such budget yet)\n"
                "  --help               this text\n",
                program);
 }
@@ -102,6 +141,14 @@ bool parse_seconds(const char* text, double& out) {
   const double v = std::strtod(text, &end);
   if (errno != 0 || end == text || *end != '\0' || !(v >= 0) || v > 1e6) return false;
   out = v;
+  return true;
+}
+
+// A count of at least 1.
+bool parse_size(const char* text, std::size_t& out) {
+  long long v = 0;
+  if (!parse_int(text, 1, v)) return false;
+  out = static_cast<std::size_t>(v);
   return true;
 }
 
@@ -150,6 +197,25 @@ int parse_options(int argc, char** argv, options& o) {
       ok = parse_seconds(value, o.stall_timeout) && o.stall_timeout >= 0.01;
     } else if (name == "--pause-after") {
       ok = parse_int(value, 0, o.pause_after);
+    } else if (name == "--max-fds") {
+      ok = parse_int(value, 16, n);
+      o.max_fds = static_cast<unsigned long long>(n);
+    } else if (name == "--max-connections") {
+      ok = parse_size(value, o.max_connections);
+    } else if (name == "--max-pending") {
+      ok = parse_size(value, o.max_pending);
+    } else if (name == "--max-pending-per-peer") {
+      ok = parse_size(value, o.max_pending_per_peer);
+    } else if (name == "--request-timeout") {
+      ok = parse_seconds(value, o.request_timeout) && o.request_timeout >= 0.01;
+    } else if (name == "--response-timeout") {
+      ok = parse_seconds(value, o.response_timeout) && o.response_timeout >= 0.01;
+    } else if (name == "--max-viewers") {
+      ok = parse_size(value, o.max_viewers);
+    } else if (name == "--max-page-streams") {
+      ok = parse_size(value, o.max_page_streams);
+    } else if (name == "--max-pinned-mib") {
+      ok = parse_size(value, o.max_pinned_mib);
     } else {
       std::fprintf(stderr, "%s: unknown option %s (see --help)\n", program, name.c_str());
       return 2;
@@ -161,6 +227,33 @@ int parse_options(int argc, char** argv, options& o) {
   }
   if (o.viewers < 0) o.viewers = o.frames > 0 ? 1 : 0;
   return 0;
+}
+
+// Sets RLIMIT_NOFILE (--max-fds, else the hard limit) and derives the
+// connection limit from it.
+bool apply_fd_limit(options& o) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    std::fprintf(stderr, "%s: getrlimit: %s\n", program, std::strerror(errno));
+    return false;
+  }
+  const rlim_t wanted = o.max_fds != 0 ? static_cast<rlim_t>(o.max_fds) : lim.rlim_max;
+  if (lim.rlim_max != RLIM_INFINITY && wanted > lim.rlim_max) {
+    std::fprintf(stderr, "%s: --max-fds %llu is over the hard limit %llu\n", program, o.max_fds,
+                 static_cast<unsigned long long>(lim.rlim_max));
+    return false;
+  }
+  lim.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    std::fprintf(stderr, "%s: setrlimit: %s\n", program, std::strerror(errno));
+    return false;
+  }
+  o.max_fds = static_cast<unsigned long long>(wanted);
+  if (o.max_connections == 0) {
+    const unsigned long long room = o.max_fds > reserved_fds * 2 ? o.max_fds - reserved_fds : reserved_fds;
+    o.max_connections = static_cast<std::size_t>(std::min<unsigned long long>(room, default_max_connections));
+  }
+  return true;
 }
 
 // ---- frames ---------------------------------------------------------------
@@ -265,7 +358,8 @@ extern "C" void on_signal(int) {
 
 // ---- small responses ------------------------------------------------------
 
-// Sends every byte or gives up after two seconds of a full socket buffer.
+// Sends every byte or gives up after two seconds of a full socket buffer. It
+// blocks, so only the page threads use it, never the poll thread.
 bool send_all(int fd, std::string_view head, std::string_view body = {}) {
   serverpush::fd_sink sink(fd);
   sink.set_timeout(2s);
@@ -289,6 +383,17 @@ std::string plain_head(int minor, int status, std::string_view reason, std::stri
   out += extra;
   out += "\r\n";
   return out;
+}
+
+// The client's address without the port.
+std::string peer_address(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (ss.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, host, sizeof host);
+  } else if (ss.ss_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, host, sizeof host);
+  }
+  return host;
 }
 
 std::string peer_name(const sockaddr_storage& ss) {
@@ -339,42 +444,66 @@ bool choose_framing(const demo::request& r, serverpush::framing fallback, server
 
 // ---- the server -------------------------------------------------------------
 
+// One poll thread owns every connection until its request is answered: it
+// reads request heads, writes plain responses without ever blocking (the rest
+// of a response waits in the connection for POLLOUT), and hands streams over
+// to the Broadcaster (/stream.mjpg) or to a thread of their own (/pages).
 class server {
  public:
-  server(const options& o, frame_set frames, serverpush::Broadcaster& hub)
-      : opt_(o), frames_(std::move(frames)), hub_(hub) {}
+  server(const options& o, frame_set frames, serverpush::Broadcaster& hub,
+         std::atomic<long long>& viewers)
+      : opt_(o), frames_(std::move(frames)), hub_(hub), viewers_(viewers) {}
 
   int listen_on(std::string& url);
   int run();
 
  private:
-  struct pending {
-    int fd;
-    std::string peer;
-    std::string data;
+  enum class phase { reading, writing, lingering };
+  struct connection {
+    int fd = -1;
+    std::string peer;     // address:port, for the log
+    std::string address;  // the per-peer limit counts by address
+    phase state = phase::reading;
+    bool closed = false;     // closed or handed over; erased right after
+    bool peer_done = false;  // the client shut down its sending side
+    std::string in;
+    std::string out;              // response head, and small bodies
+    serverpush::bytes_view body;  // a frame: lives as long as the server
+    std::size_t sent = 0;
     clock_type::time_point deadline;
+    clock_type::time_point last_input;  // accept time, then the last byte received
   };
-  struct lingering {
-    int fd;
-    clock_type::time_point deadline;
-  };
+  // By accept order: the first reading connection is the oldest pending one.
+  using connection_map = std::map<std::uint64_t, connection>;
+
   struct page_session {
     std::thread thread;
     std::atomic<bool> done{false};
   };
 
   void accept_all();
-  // True when the connection is finished with (handed over or closed).
-  bool on_readable(pending& p);
-  void respond(pending& p, int minor, int status, std::string_view reason,
+  void admit(int fd, const sockaddr_storage& ss);
+  bool evict_oldest_pending(const std::string* address, std::string_view why,
+                            clock_type::duration min_idle = {});
+  std::size_t open_connections() const;
+  void on_event(connection& c);
+  void on_deadline(connection& c);
+  void read_request(connection& c);
+  void dispatch(connection& c, const demo::request& r);
+  void start_response(connection& c, std::string out, serverpush::bytes_view body = {});
+  void respond(connection& c, int minor, int status, std::string_view reason,
                std::string_view extra = {}, std::string_view detail = {});
-  void finish(int fd);
-  void dispatch(pending& p, const demo::request& r);
-  void serve_stream(pending& p, const demo::request& r);
-  void serve_pages(pending& p, const demo::request& r);
-  void serve_pull(pending& p, const demo::request& r);
-  void serve_wall(pending& p, const demo::request& r);
-  void serve_jpeg(pending& p, const demo::request& r, std::size_t index);
+  void flush(connection& c);
+  void finish(connection& c);
+  void drain(connection& c);
+  void leave_reading(connection& c);
+  void close_connection(connection& c);
+  int hand_over(connection& c);
+  void serve_stream(connection& c, const demo::request& r);
+  void serve_pages(connection& c, const demo::request& r);
+  void serve_pull(connection& c, const demo::request& r);
+  void serve_wall(connection& c, const demo::request& r);
+  void serve_jpeg(connection& c, const demo::request& r, std::size_t index);
   void log(const std::string& peer, const demo::request* r, int status, std::string_view note);
   void produce();
   void reap_pages(bool all);
@@ -382,10 +511,15 @@ class server {
   options opt_;
   frame_set frames_;
   serverpush::Broadcaster& hub_;
+  std::atomic<long long>& viewers_;  // streams the hub holds; it counts them down
   stop_signal stop_;
   int listen_fd_ = -1;
-  std::vector<pending> pending_;
-  std::vector<lingering> lingering_;
+  clock_type::time_point listen_paused_until_{};
+  bool out_of_fds_ = false;
+  connection_map conns_;
+  std::uint64_t next_key_ = 0;
+  std::size_t pending_ = 0;
+  std::unordered_map<std::string, std::size_t> pending_by_address_;
   std::list<std::unique_ptr<page_session>> pages_;
   std::atomic<long long> newest_{-1};
   std::atomic<bool> stream_ended_{false};
@@ -436,20 +570,33 @@ void server::log(const std::string& peer, const demo::request* r, int status, st
   }
 }
 
-// Half-closes, then drains what the client still sends before closing, so an
-// unread request body does not turn the close into a reset that eats the
-// response.
-void server::finish(int fd) {
-  ::shutdown(fd, SHUT_WR);
-  lingering_.push_back({fd, clock_type::now() + 2s});
+std::size_t server::open_connections() const {
+  const long long viewers = viewers_.load();
+  return conns_.size() + pages_.size() + static_cast<std::size_t>(viewers > 0 ? viewers : 0);
 }
 
-void server::respond(pending& p, int minor, int status, std::string_view reason,
-                     std::string_view extra, std::string_view detail) {
-  const std::string body = std::to_string(status) + " " + std::string(reason) +
-                           (detail.empty() ? "" : ": ") + std::string(detail) + "\n";
-  send_all(p.fd, plain_head(minor, status, reason, "text/plain; charset=utf-8", body.size(), extra), body);
-  finish(p.fd);
+void server::leave_reading(connection& c) {
+  if (c.state != phase::reading) return;
+  c.state = phase::writing;
+  --pending_;
+  const auto it = pending_by_address_.find(c.address);
+  if (it != pending_by_address_.end() && --it->second == 0) pending_by_address_.erase(it);
+}
+
+void server::close_connection(connection& c) {
+  leave_reading(c);
+  if (c.fd >= 0) ::close(c.fd);
+  c.fd = -1;
+  c.closed = true;
+}
+
+// The fd now belongs to the caller (the Broadcaster or a page thread).
+int server::hand_over(connection& c) {
+  leave_reading(c);
+  const int fd = c.fd;
+  c.fd = -1;
+  c.closed = true;
+  return fd;
 }
 
 void server::accept_all() {
@@ -458,137 +605,267 @@ void server::accept_all() {
     socklen_t len = sizeof ss;
     const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // EAGAIN, or out of descriptors: try again on the next wake-up
-    }
-    if (pending_.size() >= 1024) {
-      ::close(fd);
+    if (fd >= 0) {
+      if (out_of_fds_) std::fprintf(stderr, "%s: accepting again\n", program);
+      out_of_fds_ = false;
+      admit(fd, ss);
       continue;
     }
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    pending_.push_back({fd, peer_name(ss), {}, clock_type::now() + 10s});
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      // An idle connection gives its descriptor to the one waiting; with
+      // none to give, stop polling the listener for a while: it stays
+      // readable, and retrying at once would spin.
+      if (evict_oldest_pending(nullptr, "idle, closed to free a descriptor", min_idle_for_fd)) continue;
+      if (!out_of_fds_) {
+        std::fprintf(stderr, "%s: accept: %s; retrying every %lld ms\n", program,
+                     std::strerror(errno), static_cast<long long>(accept_backoff.count()));
+      }
+      out_of_fds_ = true;
+      listen_paused_until_ = clock_type::now() + accept_backoff;
+    }
+    return;  // EAGAIN: the backlog is empty
   }
 }
 
-bool server::on_readable(pending& p) {
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      p.data.append(buf, static_cast<std::size_t>(n));
-      if (p.data.size() > demo::max_request_head) break;
-      continue;
+// Makes room by the limits, oldest idle connection first, so a flood of idle
+// connections never shuts out a fresh request.
+void server::admit(int fd, const sockaddr_storage& ss) {
+  connection c;
+  c.fd = fd;
+  c.peer = peer_name(ss);
+  c.address = peer_address(ss);
+  const auto by_address = pending_by_address_.find(c.address);
+  if (by_address != pending_by_address_.end() && by_address->second >= opt_.max_pending_per_peer) {
+    evict_oldest_pending(&c.address, "idle, over --max-pending-per-peer");
+  } else if (pending_ >= opt_.max_pending) {
+    evict_oldest_pending(nullptr, "idle, over --max-pending");
+  }
+  while (open_connections() >= opt_.max_connections) {
+    if (!evict_oldest_pending(nullptr, "idle, over --max-connections")) {
+      log(c.peer, nullptr, 503, "refused: --max-connections reached");
+      ::close(fd);
+      return;
     }
-    if (n == 0) {
-      if (!p.data.empty()) log(p.peer, nullptr, 0, "closed before the request was complete");
-      ::close(p.fd);
-      return true;
+  }
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c.last_input = clock_type::now();
+  c.deadline = c.last_input + seconds(opt_.request_timeout);
+  ++pending_;
+  ++pending_by_address_[c.address];
+  const auto it = conns_.emplace(next_key_++, std::move(c)).first;
+  read_request(it->second);  // on loopback the request is often there already
+  if (it->second.closed) conns_.erase(it);
+}
+
+// Frees one pending slot: the oldest pending connection (of `address` when
+// given, silent for `min_idle` at least) is served if its request has
+// arrived, else closed. False when there is none.
+bool server::evict_oldest_pending(const std::string* address, std::string_view why,
+                                  clock_type::duration min_idle) {
+  const auto idle_since = clock_type::now() - min_idle;
+  for (auto it = conns_.begin(); it != conns_.end(); ++it) {
+    connection& c = it->second;
+    if (c.state != phase::reading || (address != nullptr && c.address != *address)) continue;
+    if (c.last_input > idle_since) continue;
+    read_request(c);
+    if (c.state == phase::reading && !c.closed) {
+      log(c.peer, nullptr, 0, why);
+      close_connection(c);
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-    ::close(p.fd);
+    if (c.closed) conns_.erase(it);
     return true;
   }
-  demo::request r;
-  switch (demo::parse_request(p.data, r)) {
-    case demo::parse_result::incomplete:
-      return false;
-    case demo::parse_result::bad_request:
-      log(p.peer, nullptr, 400, "malformed request");
-      respond(p, 1, 400, "Bad Request");
-      return true;
-    case demo::parse_result::head_too_large:
-      log(p.peer, nullptr, 431, "request head over 8 KiB");
-      respond(p, 1, 431, "Request Header Fields Too Large");
-      return true;
-    case demo::parse_result::version_unsupported:
-      log(p.peer, nullptr, 505, "not HTTP/1.0 or HTTP/1.1");
-      respond(p, 1, 505, "HTTP Version Not Supported");
-      return true;
-    case demo::parse_result::complete:
-      break;
-  }
-  dispatch(p, r);
-  return true;
+  return false;
 }
 
-void server::dispatch(pending& p, const demo::request& r) {
+void server::on_event(connection& c) {
+  switch (c.state) {
+    case phase::reading: return read_request(c);
+    case phase::writing: return flush(c);
+    case phase::lingering: return drain(c);
+  }
+}
+
+void server::on_deadline(connection& c) {
+  switch (c.state) {
+    case phase::reading:
+      log(c.peer, nullptr, 408, "no complete request within --request-timeout");
+      return respond(c, 1, 408, "Request Timeout");
+    case phase::writing:
+      log(c.peer, nullptr, 0, "response not taken within --response-timeout: closed");
+      return close_connection(c);
+    case phase::lingering:
+      return close_connection(c);
+  }
+}
+
+void server::read_request(connection& c) {
+  char buf[4096];
+  while (!c.peer_done && c.in.size() <= demo::max_request_head) {
+    const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      c.in.append(buf, static_cast<std::size_t>(n));
+      c.last_input = clock_type::now();
+    } else if (n == 0) {
+      c.peer_done = true;  // a half-closed client still gets its response
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      break;
+    } else if (errno != EINTR) {
+      return close_connection(c);
+    }
+  }
+  demo::request r;
+  switch (demo::parse_request(c.in, r)) {
+    case demo::parse_result::incomplete:
+      if (c.peer_done) {
+        if (!c.in.empty()) log(c.peer, nullptr, 0, "closed before the request was complete");
+        close_connection(c);
+      }
+      return;
+    case demo::parse_result::bad_request:
+      log(c.peer, nullptr, 400, "malformed request");
+      return respond(c, 1, 400, "Bad Request");
+    case demo::parse_result::head_too_large:
+      log(c.peer, nullptr, 431, "request head over 8 KiB");
+      return respond(c, 1, 431, "Request Header Fields Too Large");
+    case demo::parse_result::version_unsupported:
+      log(c.peer, nullptr, 505, "not HTTP/1.0 or HTTP/1.1");
+      return respond(c, 1, 505, "HTTP Version Not Supported");
+    case demo::parse_result::complete:
+      return dispatch(c, r);
+  }
+}
+
+void server::start_response(connection& c, std::string out, serverpush::bytes_view body) {
+  leave_reading(c);
+  c.state = phase::writing;
+  c.out = std::move(out);
+  c.body = body;
+  c.sent = 0;
+  c.deadline = clock_type::now() + seconds(opt_.response_timeout);
+  flush(c);
+}
+
+void server::respond(connection& c, int minor, int status, std::string_view reason,
+                     std::string_view extra, std::string_view detail) {
+  const std::string body = std::to_string(status) + " " + std::string(reason) +
+                           (detail.empty() ? "" : ": ") + std::string(detail) + "\n";
+  start_response(c, plain_head(minor, status, reason, "text/plain; charset=utf-8", body.size(), extra) + body);
+}
+
+// Writes what the socket takes now; the rest waits for POLLOUT.
+void server::flush(connection& c) {
+  serverpush::fd_sink sink(c.fd);
+  sink.set_timeout(0ms);  // never wait: a full socket comes back as timed_out
+  for (;;) {
+    serverpush::const_buffer bufs[2];
+    std::size_t count = 0;
+    if (c.sent < c.out.size()) bufs[count++] = {c.out.data() + c.sent, c.out.size() - c.sent};
+    const std::size_t body_sent = c.sent > c.out.size() ? c.sent - c.out.size() : 0;
+    if (body_sent < c.body.size()) bufs[count++] = {c.body.data() + body_sent, c.body.size() - body_sent};
+    if (count == 0) return finish(c);
+    std::error_code ec;
+    c.sent += sink.writev(bufs, count, ec);
+    if (ec == std::errc::timed_out) return;
+    if (ec) return close_connection(c);
+  }
+}
+
+// Half-closes, then drains what the client still sends before closing, so an
+// unread request body does not turn the close into a reset that eats the
+// response.
+void server::finish(connection& c) {
+  c.out = std::string();
+  if (c.peer_done) return close_connection(c);
+  ::shutdown(c.fd, SHUT_WR);
+  c.state = phase::lingering;
+  c.deadline = clock_type::now() + linger_time;
+}
+
+void server::drain(connection& c) {
+  char sink[4096];
+  for (;;) {
+    const ssize_t n = ::recv(c.fd, sink, sizeof sink, 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    return close_connection(c);
+  }
+}
+
+void server::dispatch(connection& c, const demo::request& r) {
   const int minor = r.minor_version;
   if (r.method != "GET" && r.method != "HEAD") {
-    log(p.peer, &r, 405, "");
-    respond(p, minor, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n");
-    return;
+    log(c.peer, &r, 405, "");
+    return respond(c, minor, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n");
   }
   const bool head_only = r.method == "HEAD";
-  if (r.path == "/stream.mjpg") return serve_stream(p, r);
-  if (r.path == "/pages") return serve_pages(p, r);
-  if (r.path == "/pull") return serve_pull(p, r);
+  if (r.path == "/stream.mjpg") return serve_stream(c, r);
+  if (r.path == "/pages") return serve_pages(c, r);
+  if (r.path == "/pull") return serve_pull(c, r);
+  if (r.path == "/wall") return serve_wall(c, r);
   if (r.path == "/snapshot.jpg") {
     const long long newest = newest_.load();
-    return serve_jpeg(p, r, newest < 0 ? 0 : static_cast<std::size_t>(newest));
+    return serve_jpeg(c, r, newest < 0 ? 0 : static_cast<std::size_t>(newest));
   }
   if (r.path.rfind("/frame/", 0) == 0 && r.path.size() > 11 &&
       r.path.compare(r.path.size() - 4, 4, ".jpg") == 0) {
     long long index = -1;
     const std::string number = r.path.substr(7, r.path.size() - 11);
     if (parse_int(number.c_str(), 0, index) && static_cast<std::size_t>(index) < frames_.frames.size()) {
-      return serve_jpeg(p, r, static_cast<std::size_t>(index));
+      return serve_jpeg(c, r, static_cast<std::size_t>(index));
     }
   }
   if (r.path == "/") {
     serverpush::framing f{};
     if (!choose_framing(r, serverpush::framing::content_length, f)) {
-      log(p.peer, &r, 400, "unknown framing");
-      return respond(p, minor, 400, "Bad Request", {}, "framing is content_length, eager or announce");
+      log(c.peer, &r, 400, "unknown framing");
+      return respond(c, minor, 400, "Bad Request", {}, "framing is content_length, eager or announce");
     }
     const std::string q = r.param("framing").empty() ? "" : "?framing=" + std::string(framing_name(f));
     const std::string body = demo::index_page(q);
-    send_all(p.fd, plain_head(minor, 200, "OK", "text/html; charset=utf-8", body.size()),
-             head_only ? std::string_view() : body);
-    log(p.peer, &r, 200, "");
-    return finish(p.fd);
+    log(c.peer, &r, 200, "");
+    return start_response(c, plain_head(minor, 200, "OK", "text/html; charset=utf-8", body.size()) +
+                                 (head_only ? std::string() : body));
   }
-  if (r.path == "/wall") return serve_wall(p, r);
-  log(p.peer, &r, 404, "");
-  respond(p, minor, 404, "Not Found");
+  log(c.peer, &r, 404, "");
+  respond(c, minor, 404, "Not Found");
 }
 
-void server::serve_wall(pending& p, const demo::request& r) {
+void server::serve_wall(connection& c, const demo::request& r) {
   long long n = demo::wall_default;
   const std::string asked(r.param("n"));
   if (!asked.empty() && (!parse_int(asked.c_str(), 1, n) || n > demo::wall_max)) {
-    log(p.peer, &r, 400, "bad stream count");
-    return respond(p, r.minor_version, 400, "Bad Request", {}, "n is 1 to 64");
+    log(c.peer, &r, 400, "bad stream count");
+    return respond(c, r.minor_version, 400, "Bad Request", {}, "n is 1 to 64");
   }
   serverpush::framing f{};
   if (!choose_framing(r, serverpush::framing::announce_next, f)) {
-    log(p.peer, &r, 400, "unknown framing");
-    return respond(p, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
+    log(c.peer, &r, 400, "unknown framing");
+    return respond(c, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
   }
   const std::string q = r.param("framing").empty() ? "" : "&framing=" + std::string(framing_name(f));
   const std::string body = demo::wall_page(static_cast<int>(n), q);
-  send_all(p.fd, plain_head(r.minor_version, 200, "OK", "text/html; charset=utf-8", body.size()),
-           r.method == "HEAD" ? std::string_view() : body);
-  log(p.peer, &r, 200, std::to_string(n) + " streams");
-  finish(p.fd);
+  log(c.peer, &r, 200, std::to_string(n) + " streams");
+  start_response(c, plain_head(r.minor_version, 200, "OK", "text/html; charset=utf-8", body.size()) +
+                        (r.method == "HEAD" ? std::string() : body));
 }
 
-void server::serve_jpeg(pending& p, const demo::request& r, std::size_t index) {
+void server::serve_jpeg(connection& c, const demo::request& r, std::size_t index) {
   const serverpush::bytes_view frame = frames_.frames[index];
-  send_all(p.fd, plain_head(r.minor_version, 200, "OK", "image/jpeg", frame.size()),
-           r.method == "HEAD" ? std::string_view() : frame.as_string_view());
-  log(p.peer, &r, 200, "frame " + std::to_string(index));
-  finish(p.fd);
+  log(c.peer, &r, 200, "frame " + std::to_string(index));
+  start_response(c, plain_head(r.minor_version, 200, "OK", "image/jpeg", frame.size()),
+                 r.method == "HEAD" ? serverpush::bytes_view() : frame);
 }
 
-void server::serve_pull(pending& p, const demo::request& r) {
+void server::serve_pull(connection& c, const demo::request& r) {
   long long page = 1;
   const std::string asked(r.param("page"));
   if (!asked.empty() && (!parse_int(asked.c_str(), 1, page) || page > demo::page_count)) {
-    log(p.peer, &r, 404, "no such page");
-    return respond(p, r.minor_version, 404, "Not Found");
+    log(c.peer, &r, 404, "no such page");
+    return respond(c, r.minor_version, 404, "Not Found");
   }
   // Refresh takes whole seconds; round a fractional delay up.
   const long long delay = static_cast<long long>(opt_.page_delay + 0.999);
@@ -598,43 +875,46 @@ void server::serve_pull(pending& p, const demo::request& r) {
   }
   const std::string body = demo::pulled_page(static_cast<int>(page - 1), refresh);
   const std::string extra = refresh.empty() ? "" : "Refresh: " + refresh + "\r\n";
-  send_all(p.fd, plain_head(r.minor_version, 200, "OK", "text/html; charset=utf-8", body.size(), extra),
-           r.method == "HEAD" ? std::string_view() : body);
-  log(p.peer, &r, 200, "page " + std::to_string(page));
-  finish(p.fd);
+  log(c.peer, &r, 200, "page " + std::to_string(page));
+  start_response(c, plain_head(r.minor_version, 200, "OK", "text/html; charset=utf-8", body.size(), extra) +
+                        (r.method == "HEAD" ? std::string() : body));
 }
 
-void server::serve_stream(pending& p, const demo::request& r) {
+void server::serve_stream(connection& c, const demo::request& r) {
   // Browsers' <img> requests get announce_next (no display lag in Chromium
   // or Firefox); parsers such as FFmpeg and GStreamer get content_length.
   const bool image = r.header("Sec-Fetch-Dest") == "image";
   serverpush::framing f{};
   if (!choose_framing(r, image ? serverpush::framing::announce_next : serverpush::framing::content_length, f)) {
-    log(p.peer, &r, 400, "unknown framing");
-    return respond(p, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
+    log(c.peer, &r, 400, "unknown framing");
+    return respond(c, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
   }
   if (stream_ended_.load()) {
-    log(p.peer, &r, 410, "the finite stream has ended");
-    return respond(p, r.minor_version, 410, "Gone", {}, "the stream ended after --frames parts");
+    log(c.peer, &r, 410, "the finite stream has ended");
+    return respond(c, r.minor_version, 410, "Gone", {}, "the stream ended after --frames parts");
   }
   http::response_options ro;
   ro.http_version = r.minor_version == 0 ? http::version::http_1_0 : http::version::http_1_1;
   std::error_code ec;
   std::string head = http::stream_response_head(hub_.content_type(), ro, ec);
   if (r.method == "HEAD") {
-    send_all(p.fd, head);
-    log(p.peer, &r, 200, "head only");
-    return finish(p.fd);
+    log(c.peer, &r, 200, "head only");
+    return start_response(c, std::move(head));
+  }
+  if (viewers_.load() >= static_cast<long long>(opt_.max_viewers)) {
+    log(c.peer, &r, 503, "--max-viewers reached");
+    return respond(c, r.minor_version, 503, "Service Unavailable", "Retry-After: 5\r\n");
   }
   serverpush::client_options co;
   co.framing = f;
   co.head = std::move(head);
-  const serverpush::client_id id = hub_.add(p.fd, std::move(co), ec);  // takes the fd
+  const serverpush::client_id id = hub_.add(hand_over(c), std::move(co), ec);  // takes the fd
   if (ec) {
-    log(p.peer, &r, 503, "not added: " + ec.message());
+    log(c.peer, &r, 503, "not added: " + ec.message());
     return;
   }
-  log(p.peer, &r, 200, "stream client " + std::to_string(id) + " " + framing_name(f));
+  ++viewers_;
+  log(c.peer, &r, 200, "stream client " + std::to_string(id) + " " + framing_name(f));
 }
 
 // Writes the three pages with a sink of type Sink; returns the writer's error.
@@ -645,7 +925,7 @@ std::error_code push_pages(serverpush::MultipartWriter<Sink>& writer, serverpush
   // page itself, so Firefox shows it at once instead of when the next arrives.
   writer.set_framing(f);
   std::error_code ec;
-  const auto pause = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(delay));
+  const auto pause = seconds(delay);
   for (int i = 0; i < demo::page_count && !ec; ++i) {
     if (i > 0 && stop.wait_for(pause)) break;  // stopping: end the stream now
     const std::string page = demo::pushed_page(i);
@@ -659,38 +939,36 @@ std::error_code push_pages(serverpush::MultipartWriter<Sink>& writer, serverpush
   return ec;
 }
 
-void server::serve_pages(pending& p, const demo::request& r) {
+void server::serve_pages(connection& c, const demo::request& r) {
   serverpush::framing f{};
   if (!choose_framing(r, serverpush::framing::eager_delimiter, f)) {
-    log(p.peer, &r, 400, "unknown framing");
-    return respond(p, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
+    log(c.peer, &r, 400, "unknown framing");
+    return respond(c, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
   }
   const bool chunked = r.param("transfer") == "chunked" && r.minor_version == 1;
   http::response_options ro;
   ro.http_version = r.minor_version == 0 ? http::version::http_1_0 : http::version::http_1_1;
   ro.keep_alive = chunked;
   std::error_code ec;
-  const std::string head =
-      http::stream_response_head("multipart/x-mixed-replace; boundary=MSBOB", ro, ec);
+  std::string head = http::stream_response_head("multipart/x-mixed-replace; boundary=MSBOB", ro, ec);
   if (r.method == "HEAD") {
-    send_all(p.fd, head);
-    log(p.peer, &r, 200, "head only");
-    return finish(p.fd);
+    log(c.peer, &r, 200, "head only");
+    return start_response(c, std::move(head));
   }
   reap_pages(false);
-  if (pages_.size() >= 64) {
-    log(p.peer, &r, 503, "too many page streams");
-    return respond(p, r.minor_version, 503, "Service Unavailable", "Retry-After: 5\r\n");
+  if (pages_.size() >= opt_.max_page_streams) {
+    log(c.peer, &r, 503, "--max-page-streams reached");
+    return respond(c, r.minor_version, 503, "Service Unavailable", "Retry-After: 5\r\n");
   }
-  log(p.peer, &r, 200, std::string("pages ") + framing_name(f) + (chunked ? " chunked" : ""));
+  log(c.peer, &r, 200, std::string("pages ") + framing_name(f) + (chunked ? " chunked" : ""));
 
   // One thread per /pages request: the stream is short, finite and paced by
   // sleeps, so a plain blocking MultipartWriter over the socket is the whole
   // job; the Broadcaster is for one stream shared by many viewers.
   auto session = std::make_unique<page_session>();
   page_session* s = session.get();
-  const int fd = p.fd;
-  const std::string peer = p.peer;
+  const int fd = hand_over(c);
+  const std::string peer = c.peer;
   const double delay = opt_.page_delay;
   s->thread = std::thread([this, s, fd, f, chunked, delay, head, peer] {
     serverpush::fd_sink sink(fd);
@@ -764,12 +1042,17 @@ void server::produce() {
 int server::run() {
   std::thread producer([this] { produce(); });
   std::vector<pollfd> fds;
+  std::vector<std::uint64_t> keys;
   for (;;) {
     fds.clear();
+    keys.clear();
+    const bool listening = clock_type::now() >= listen_paused_until_;
     fds.push_back({signal_pipe[0], POLLIN, 0});
-    fds.push_back({listen_fd_, POLLIN, 0});
-    for (const pending& p : pending_) fds.push_back({p.fd, POLLIN, 0});
-    for (const lingering& l : lingering_) fds.push_back({l.fd, POLLIN, 0});
+    fds.push_back({listening ? listen_fd_ : -1, POLLIN, 0});
+    for (const auto& [key, c] : conns_) {
+      fds.push_back({c.fd, static_cast<short>(c.state == phase::writing ? POLLOUT : POLLIN), 0});
+      keys.push_back(key);
+    }
     const int ready = ::poll(fds.data(), static_cast<nfds_t>(fds.size()), 250);
     if (ready < 0 && errno != EINTR) {
       std::fprintf(stderr, "%s: poll: %s\n", program, std::strerror(errno));
@@ -777,42 +1060,17 @@ int server::run() {
     }
     if (fds[0].revents != 0) break;  // SIGINT or SIGTERM
     const auto now = clock_type::now();
-    // Both lists are walked in poll order before anything is appended.
-    const std::size_t pending_count = pending_.size();
-    const std::size_t lingering_count = lingering_.size();
-    std::vector<pending> still_pending;
-    for (std::size_t i = 0; i < pending_count; ++i) {
-      pending& p = pending_[i];
-      const short ev = fds[2 + i].revents;
-      if (ev != 0) {
-        if (!on_readable(p)) still_pending.push_back(std::move(p));
-      } else if (now > p.deadline) {
-        log(p.peer, nullptr, 408, "no complete request in 10 s");
-        respond(p, 1, 408, "Request Timeout");
-      } else {
-        still_pending.push_back(std::move(p));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const auto it = conns_.find(keys[i]);
+      if (it == conns_.end()) continue;
+      connection& c = it->second;
+      if (fds[2 + i].revents != 0) {
+        on_event(c);
+      } else if (now > c.deadline) {
+        on_deadline(c);
       }
+      if (c.closed) conns_.erase(it);
     }
-    std::vector<lingering> still_lingering;
-    for (std::size_t i = 0; i < lingering_count; ++i) {
-      const lingering l = lingering_[i];
-      const short ev = fds[2 + pending_count + i].revents;
-      bool done = now > l.deadline;
-      if (ev != 0) {
-        char sink[4096];
-        const ssize_t n = ::recv(l.fd, sink, sizeof sink, 0);
-        done = done || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
-      }
-      if (done) {
-        ::close(l.fd);
-      } else {
-        still_lingering.push_back(l);
-      }
-    }
-    // Responses sent above queued their sockets at the end of lingering_.
-    for (std::size_t i = lingering_count; i < lingering_.size(); ++i) still_lingering.push_back(lingering_[i]);
-    lingering_ = std::move(still_lingering);
-    pending_ = std::move(still_pending);
     if (fds[1].revents != 0) accept_all();
     reap_pages(false);
   }
@@ -822,8 +1080,8 @@ int server::run() {
   producer.join();
   hub_.close();  // close delimiter to every viewer, then EOF
   reap_pages(true);
-  for (const pending& p : pending_) ::close(p.fd);
-  for (const lingering& l : lingering_) ::close(l.fd);
+  for (auto& entry : conns_) close_connection(entry.second);
+  conns_.clear();
   ::close(listen_fd_);
   std::fprintf(stderr, "%s: stopped\n", program);
   return 0;
@@ -834,6 +1092,7 @@ int server::run() {
 int main(int argc, char** argv) {
   options opt;
   if (const int rc = parse_options(argc, argv, opt); rc != 0) return rc == 1 ? 0 : 2;
+  if (!apply_fd_limit(opt)) return 1;
   frame_set frames;
   if (!load_frames(opt.dir, frames)) return 1;
 
@@ -847,9 +1106,14 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 
+  std::atomic<long long> viewers{0};
   serverpush::broadcaster_options bo;
-  bo.stall_timeout = std::chrono::milliseconds(static_cast<long long>(opt.stall_timeout * 1000));
-  bo.on_client_removed = [](const serverpush::client_stats& c, std::error_code reason) {
+  bo.stall_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds(opt.stall_timeout));
+  bo.max_clients = opt.max_viewers;
+  // --max-pinned-mib: broadcaster_options has no field for the memory that
+  // stalled viewers pin yet; the value is kept for it.
+  bo.on_client_removed = [&viewers](const serverpush::client_stats& c, std::error_code reason) {
+    --viewers;
     std::fprintf(stderr, "%s: stream client %llu done: %llu parts sent, %llu skipped (%s)\n", program,
                  static_cast<unsigned long long>(c.id), static_cast<unsigned long long>(c.parts_sent),
                  static_cast<unsigned long long>(c.parts_skipped),
@@ -858,12 +1122,17 @@ int main(int argc, char** argv) {
   serverpush::Broadcaster hub(std::move(bo));
 
   const std::size_t frame_count = frames.frames.size();
-  server srv(opt, std::move(frames), hub);
+  server srv(opt, std::move(frames), hub, viewers);
   std::string url;
   if (srv.listen_on(url) < 0) return 1;
   std::printf("%s: open %s\n", program, url.c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "%s: %zu frames at %g fps%s\n", program, frame_count, opt.fps,
                opt.frames > 0 ? (", " + std::to_string(opt.frames) + " parts then close").c_str() : "");
+  std::fprintf(stderr,
+               "%s: limits: %llu fds, %zu connections, %zu pending (%zu per peer), %zu viewers, "
+               "%zu page streams\n",
+               program, static_cast<unsigned long long>(opt.max_fds), opt.max_connections,
+               opt.max_pending, opt.max_pending_per_peer, opt.max_viewers, opt.max_page_streams);
   return srv.run();
 }
