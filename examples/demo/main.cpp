@@ -17,6 +17,7 @@
 
 #include "content.hpp"
 #include "frames.hpp"
+#include "nats_publisher.hpp"
 #include "request.hpp"
 
 #include <algorithm>
@@ -68,6 +69,8 @@ struct options {
   long long frames = -1;       // parts before the close delimiter; -1: endless
   double page_delay = 10;      // seconds between the pushed pages
   std::string dir;             // stream these .jpg files instead of the built-in ones
+  std::string nats;            // also publish each frame to these NATS servers...
+  std::string subject;         // ...on this subject (for serverpush-edge)
   long long pause_after = -1;  // test hook: stop publishing after this frame, stream stays open
   long long viewers = -1;      // wait for this many viewers before frame 0; -1: 1 with --frames
   double stall_timeout = 10;   // seconds a stream viewer may accept no byte before it is dropped
@@ -109,6 +112,8 @@ void usage(std::FILE* out) {
                "  --page-delay SECS    delay between the pushed pages (default 10, fractional ok)\n"
                "  --dir DIR            stream the .jpg files of DIR instead of the built-in frames\n"
                "  --pause-after K      stop publishing after frame K, keeping streams open (tests)\n"
+               "  --nats URL[,URL...]  also publish every frame to NATS, for serverpush-edge\n"
+               "  --subject S          the NATS subject for --nats\n"
                "limits (the oldest idle connection is closed to make room for a new one):\n"
                "  --max-fds N          file descriptor limit (default: the hard RLIMIT_NOFILE)\n"
                "  --max-connections N  sockets open at once, viewers included\n"
@@ -193,6 +198,10 @@ int parse_options(int argc, char** argv, options& o) {
       ok = parse_seconds(value, o.page_delay);
     } else if (name == "--dir") {
       o.dir = value;
+    } else if (name == "--nats") {
+      o.nats = value;
+    } else if (name == "--subject") {
+      o.subject = value;
     } else if (name == "--stall-timeout") {
       ok = parse_seconds(value, o.stall_timeout) && o.stall_timeout >= 0.01;
     } else if (name == "--pause-after") {
@@ -456,6 +465,8 @@ class server {
 
   int listen_on(std::string& url);
   int run();
+  // Every frame also goes to `nats` (may be null), which outlives run().
+  void publish_to(demo::nats_publisher* nats) { nats_ = nats; }
 
  private:
   enum class phase { reading, writing, lingering };
@@ -512,6 +523,7 @@ class server {
   frame_set frames_;
   serverpush::Broadcaster& hub_;
   std::atomic<long long>& viewers_;  // streams the hub holds; it counts them down
+  demo::nats_publisher* nats_ = nullptr;
   stop_signal stop_;
   int listen_fd_ = -1;
   clock_type::time_point listen_paused_until_{};
@@ -1023,6 +1035,7 @@ void server::produce() {
     } else {
       hub_.publish("image/jpeg", frames_.frames[index], ec);
     }
+    if (nats_ != nullptr) nats_->publish("image/jpeg", frames_.frames[index]);
     newest_.store(static_cast<long long>(index));
     if (ec) std::fprintf(stderr, "%s: publish failed: %s\n", program, ec.message().c_str());
     if (i == opt_.pause_after) {
@@ -1123,6 +1136,16 @@ int main(int argc, char** argv) {
 
   const std::size_t frame_count = frames.frames.size();
   server srv(opt, std::move(frames), hub, viewers);
+  std::unique_ptr<demo::nats_publisher> nats;
+  if (!opt.nats.empty()) {
+    nats = std::make_unique<demo::nats_publisher>(opt.nats, opt.subject);
+    std::string error;
+    if (!nats->start(error)) {
+      std::fprintf(stderr, "%s: --nats: %s\n", program, error.c_str());
+      return 2;
+    }
+    srv.publish_to(nats.get());
+  }
   std::string url;
   if (srv.listen_on(url) < 0) return 1;
   std::printf("%s: open %s\n", program, url.c_str());
@@ -1134,5 +1157,7 @@ int main(int argc, char** argv) {
                "%zu page streams\n",
                program, static_cast<unsigned long long>(opt.max_fds), opt.max_connections,
                opt.max_pending, opt.max_pending_per_peer, opt.max_viewers, opt.max_page_streams);
-  return srv.run();
+  const int rc = srv.run();
+  if (nats) nats->stop(500ms);  // bounded: a dead NATS link cannot hold up the exit
+  return rc;
 }

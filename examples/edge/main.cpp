@@ -310,6 +310,10 @@ class nats_link {
     natsMsg* reply = nullptr;
     const std::string last = o.subject + ".last";
     if (natsConnection_Request(&reply, nc_, last.c_str(), nullptr, 0, 1000) == NATS_OK) {
+      const char* sequence = nullptr;
+      natsMsgHeader_Get(reply, "Serverpush-Sequence", &sequence);
+      std::fprintf(stderr, "%s: newest frame from %s: sequence %s\n", program, last.c_str(),
+                   sequence != nullptr ? sequence : "?");
       source.on_frame(reply, false);
       natsMsg_Destroy(reply);
     }
