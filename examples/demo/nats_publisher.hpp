@@ -106,21 +106,23 @@ class nats_publisher {
     std::snprintf(stamp, sizeof stamp, "%lld.%06lld", static_cast<long long>(micros / 1000000),
                   static_cast<long long>(micros % 1000000));
 
+    // The copy is made before taking the lock the I/O thread shares.
     auto f = std::make_shared<frame>();
+    f->payload.assign(payload.data(), payload.size());
+    std::string rest = "\r\nServerpush-Timestamp: ";
+    rest += stamp;
+    for (const serverpush::header& h : headers) {
+      rest += "\r\n";
+      rest.append(h.name.data(), h.name.size());
+      rest += ": ";
+      rest.append(h.value.data(), h.value.size());
+    }
+    rest += "\r\n\r\n";
+    std::lock_guard<std::mutex> lock(mu_);
     f->header_block = "NATS/1.0\r\nContent-Type: ";
     f->header_block.append(content_type.data(), content_type.size());
-    std::lock_guard<std::mutex> lock(mu_);
     f->header_block += "\r\nServerpush-Sequence: " + std::to_string(next_sequence_++);
-    f->header_block += "\r\nServerpush-Timestamp: ";
-    f->header_block += stamp;
-    for (const serverpush::header& h : headers) {
-      f->header_block += "\r\n";
-      f->header_block.append(h.name.data(), h.name.size());
-      f->header_block += ": ";
-      f->header_block.append(h.value.data(), h.value.size());
-    }
-    f->header_block += "\r\n\r\n";
-    f->payload.assign(payload.data(), payload.size());
+    f->header_block += rest;
     if (unsent_) ++stats_.dropped;
     newest_ = std::move(f);
     unsent_ = true;
