@@ -41,6 +41,7 @@
 #include <poll.h>
 #include <string>
 #include <string_view>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <utility>
@@ -473,10 +474,13 @@ bool on_readable(pending& p, serverpush::Broadcaster& hub, const frame_source& s
 int serve(int listen_fd, serverpush::Broadcaster& hub, const frame_source& source) {
   std::vector<pending> waiting;
   std::vector<pollfd> fds;
+  // Out of descriptors, the listening socket stays readable: stop polling it
+  // for a moment instead of spinning.
+  clock_type::time_point accept_paused_until{};
   for (;;) {
     fds.clear();
     fds.push_back({signal_pipe[0], POLLIN, 0});
-    fds.push_back({listen_fd, POLLIN, 0});
+    fds.push_back({listen_fd, static_cast<short>(clock_type::now() < accept_paused_until ? 0 : POLLIN), 0});
     for (const pending& p : waiting) fds.push_back({p.fd, POLLIN, 0});
     if (::poll(fds.data(), static_cast<nfds_t>(fds.size()), 500) < 0 && errno != EINTR) {
       std::fprintf(stderr, "%s: poll: %s\n", program, std::strerror(errno));
@@ -499,7 +503,12 @@ int serve(int listen_fd, serverpush::Broadcaster& hub, const frame_source& sourc
     if (fds[1].revents != 0) {
       for (;;) {
         const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0) break;
+        if (fd < 0) {
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            accept_paused_until = now + 100ms;
+          }
+          break;
+        }
         if (waiting.size() >= 4096) {  // a flood of idle connections: refuse the newest
           ::close(fd);
           continue;
@@ -525,6 +534,13 @@ int main(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+
+  // One descriptor per viewer: allow as many as the hard limit does.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   std::string address;
   const int listen_fd = listen_on(opt, address);
