@@ -28,7 +28,7 @@ import tempfile
 import time
 import urllib.request
 
-from demo_server import check, free_port, require, shipped_frames
+from demo_server import check, free_port, get, require, shipped_frames, split_response
 from test_nginx import Nginx
 
 VIEWERS = 600
@@ -260,6 +260,24 @@ def main():
             per_edge[v.edge] = per_edge.get(v.edge, 0) + 1
         check(len(per_edge) == 3, "viewers are not spread over 3 edges: %s" % per_edge)
         print("ok: %d viewers through nginx get valid, byte-identical streams; per edge %s" % (VIEWERS, per_edge))
+
+        # An <img> request gets announce_next framing from the edge (the part's
+        # header block without Content-Length), and /snapshot.jpg a whole frame.
+        status, fields, body = split_response(get(proxy.port, "/snapshot.jpg", version="1.0"))
+        check(status == 200 and fields.get("content-type") == "image/jpeg" and body in frames,
+              "/snapshot.jpg through nginx is not one of the frames (status %d)" % status)
+        img = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+        img.sendall(b"GET /stream.mjpg HTTP/1.0\r\nHost: edges\r\nSec-Fetch-Dest: image\r\n\r\n")
+        data = b""
+        while data.count(b"\r\n\r\n") < 2:
+            chunk = img.recv(65536)
+            check(chunk, "the <img> stream ended early")
+            data += chunk
+        img.close()
+        status, fields, body = split_response(data)
+        opening = b"--" + fields["content-type"].split("boundary=")[1].encode() + b"\r\nContent-Type: image/jpeg\r\n\r\n"
+        check(body.startswith(opening), "an <img> viewer did not get announce_next framing: %r" % body[:100])
+        print("ok: an <img> request gets announce_next framing; /snapshot.jpg is a whole frame")
 
         # Kill edge 2 and NATS node 0 (the demo's and edge 0's node).
         killed_edge = edge_addr[2]
