@@ -6,6 +6,8 @@ balancing over them, and 600 viewers through nginx.
 - every viewer gets a valid multipart stream whose parts are byte-identical
   to the frames the demo published (Serverpush-Sequence N carries frame
   N mod 60), in increasing sequence;
+- a stopped edge (SIGSTOP) stalls neither the source nor the other edges,
+  and its viewers get frames again when it continues;
 - killing one edge and one NATS node (the one the demo and the first edge
   are connected to) mid-stream loses no viewer of the other edges, and their
   frames keep coming once the demo and the edge have reconnected;
@@ -278,6 +280,23 @@ def main():
         opening = b"--" + fields["content-type"].split("boundary=")[1].encode() + b"\r\nContent-Type: image/jpeg\r\n\r\n"
         check(body.startswith(opening), "an <img> viewer did not get announce_next framing: %r" % body[:100])
         print("ok: an <img> request gets announce_next framing; /snapshot.jpg is a whole frame")
+
+        # A stalled edge (SIGSTOP) holds up neither the source nor the other
+        # edges; once it runs again its viewers get frames again.
+        stalled = [v for v in audience.viewers if v.edge == edge_addr[1]]
+        others = [v for v in audience.viewers if v.edge != edge_addr[1]]
+        mark = {v.number: v.parts for v in audience.viewers}
+        edges[1].proc.send_signal(signal.SIGSTOP)
+        try:
+            check(audience.pump(20, lambda: all(v.parts >= mark[v.number] + 2 * FPS for v in others)),
+                  "with edge 1 stopped, the other edges' viewers stopped getting frames")
+        finally:
+            edges[1].proc.send_signal(signal.SIGCONT)
+        check(audience.pump(20, lambda: all(v.parts >= mark[v.number] + 2 for v in stalled)),
+              "edge 1's viewers got no frames after it continued")
+        check(not any(v.closed for v in audience.viewers), "a viewer was closed while edge 1 was stopped")
+        print("ok: while edge 1 was stopped the other edges' viewers kept getting frames; "
+              "after it continued its own viewers did too")
 
         # Kill edge 2 and NATS node 0 (the demo's and edge 0's node).
         killed_edge = edge_addr[2]
