@@ -84,6 +84,7 @@ struct options {
   std::size_t max_viewers = 4096;      // /stream.mjpg viewers
   std::size_t max_page_streams = 64;   // /pages streams, one thread each
   std::size_t max_pinned_mib = 256;    // the hub's budget for frames pinned by slow viewers
+  std::size_t viewer_sndbuf_kib = 256; // kernel send buffer of each viewer's socket
 };
 
 // Descriptors kept for the demo itself (stdio, listener, signal pipe, the
@@ -124,6 +125,7 @@ void usage(std::FILE* out) {
                "  --response-timeout SECS   time to take a whole page or JPEG (default 60)\n"
                "  --stall-timeout SECS drop a stream viewer that reads nothing this long (default 10)\n"
                "  --max-viewers N      /stream.mjpg viewers (default 4096)\n"
+               "  --viewer-sndbuf-kib N     kernel send buffer per viewer (default 256)\n"
                "  --max-page-streams N /pages streams, one thread each (default 64)\n"
                "  --max-pinned-mib N   memory the hub may hold for frames pinned by slow viewers\n"
                "                       (default 256; kept for the hub, which has no such budget yet)\n"
@@ -223,6 +225,8 @@ int parse_options(int argc, char** argv, options& o) {
       ok = parse_size(value, o.max_viewers);
     } else if (name == "--max-page-streams") {
       ok = parse_size(value, o.max_page_streams);
+    } else if (name == "--viewer-sndbuf-kib") {
+      ok = parse_size(value, o.viewer_sndbuf_kib) && o.viewer_sndbuf_kib <= 1024 * 1024;
     } else if (name == "--max-pinned-mib") {
       ok = parse_size(value, o.max_pinned_mib);
     } else {
@@ -796,9 +800,11 @@ void server::finish(connection& c) {
   c.deadline = clock_type::now() + linger_time;
 }
 
+// Reads and drops at most 64 KiB per wake-up, so a client that keeps sending
+// cannot hold the poll thread.
 void server::drain(connection& c) {
   char sink[4096];
-  for (;;) {
+  for (int i = 0; i < 16; ++i) {
     const ssize_t n = ::recv(c.fd, sink, sizeof sink, 0);
     if (n > 0) continue;
     if (n < 0 && errno == EINTR) continue;
@@ -917,6 +923,12 @@ void server::serve_stream(connection& c, const demo::request& r) {
     log(c.peer, &r, 503, "--max-viewers reached");
     return respond(c, r.minor_version, 503, "Service Unavailable", "Retry-After: 5\r\n");
   }
+  // A fixed send buffer bounds the kernel memory each viewer holds (loopback
+  // autotuning grows it to megabytes) and keeps a reader that takes a little
+  // at a time visibly progressing: with megabytes queued, a steady slow
+  // reader frees no room for a whole --stall-timeout and is dropped.
+  const int sndbuf = static_cast<int>(opt_.viewer_sndbuf_kib * 1024);
+  ::setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   serverpush::client_options co;
   co.framing = f;
   co.head = std::move(head);

@@ -76,13 +76,19 @@ class Viewer:
         self.pos = 0
         self.parts = 0
         self.bytes = 0
+        self.last_data = time.monotonic()
         self.sock = socket.socket()
+        # A fixed receive buffer, as a network-limited viewer has: autotuned on
+        # loopback it grows to tens of MiB, and a receiver that has to free a
+        # sixteenth of that before it opens its window again looks stalled.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
         self.sock.settimeout(10)
         self.sock.connect(("127.0.0.1", port))
         self.sock.sendall(b"GET /stream.mjpg?framing=%s HTTP/1.1\r\nHost: soak\r\n\r\n" % framing.encode())
         self.sock.setblocking(False)
 
     def feed(self, data):
+        self.last_data = time.monotonic()
         self.bytes += len(data)
         self.buf += data
         if not self.head_done:
@@ -181,6 +187,12 @@ def run(demo_binary, duration=600, viewers=1000, fps=30, frame_kib=100, frame_co
             if not m:
                 raise Failure("the demo did not start: %r" % line)
             port = int(m.group(1))
+            with open(demo_binary, "rb") as f:
+                sanitized = any(s in f.read() for s in (b"__asan_init", b"__tsan_init", b"__msan_init"))
+            if sanitized:
+                # Their allocators hold freed memory back (ASan's quarantine): RSS says nothing.
+                report("a sanitizer build: RSS is reported, not compared")
+                rss_slack_mib = None
             return soak(proc, port, duration, viewers, lifetime, rss_slack_mib, rng, known, report)
         except BaseException:
             log.seek(0)
@@ -259,8 +271,8 @@ def soak(proc, port, duration, n_viewers, lifetime, rss_slack_mib, rng, known, r
                 except OSError as e:
                     raise Failure("viewer %d (%s) dropped: %s after %d parts" % (key.data, v.framing, e, v.parts))
                 if not data:
-                    raise Failure("viewer %d (%s) closed by the server after %d parts" %
-                                  (key.data, v.framing, v.parts))
+                    raise Failure("viewer %d (%s) closed by the server after %d parts, %.1f s after the "
+                                  "bytes before" % (key.data, v.framing, v.parts, time.monotonic() - v.last_data))
                 v.feed(data)
             if churn and time.monotonic() >= next_churn:
                 now = time.monotonic()
@@ -331,7 +343,7 @@ def soak(proc, port, duration, n_viewers, lifetime, rss_slack_mib, rng, known, r
         raise Failure("descriptors: %d at the start, %d at the end" % (start["fds"], end["fds"]))
     if end["threads"] != start["threads"]:
         raise Failure("threads: %d at the start, %d at the end" % (start["threads"], end["threads"]))
-    if end["rss_mib"] > warm["rss_mib"] + rss_slack_mib:
+    if rss_slack_mib is not None and end["rss_mib"] > warm["rss_mib"] + rss_slack_mib:
         raise Failure("RSS grew: %.1f MiB after the warm-up, %.1f MiB at the end" %
                       (warm["rss_mib"], end["rss_mib"]))
     if totals["parts"] == 0:

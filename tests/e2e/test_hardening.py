@@ -343,7 +343,7 @@ def limits():
     out = subprocess.run([demo_binary(), "--help"], capture_output=True, text=True, timeout=20).stdout
     for flag in ("--max-fds", "--max-connections", "--max-pending", "--max-pending-per-peer",
                  "--request-timeout", "--response-timeout", "--stall-timeout", "--max-viewers",
-                 "--max-page-streams", "--max-pinned-mib"):
+                 "--max-page-streams", "--max-pinned-mib", "--viewer-sndbuf-kib"):
         check(flag + " " in out, "--help does not list %s" % flag)
     with Demo("--max-viewers", 2) as demo:
         viewers = []
@@ -364,7 +364,39 @@ def limits():
         check(ok, "no place for a viewer after one left")
         for s in viewers:
             s.close()
-    print("ok: every limit has a flag in --help; --max-viewers 2 answers 503 to a third, a place frees up")
+    with Demo("--max-fds", 100) as demo:
+        with open("/proc/%d/limits" % demo.proc.pid) as f:
+            soft = [l.split()[3] for l in f if l.startswith("Max open files")][0]
+        check(soft == "100", "--max-fds 100: the soft limit is %s" % soft)
+        check(wait_for(lambda: "100 fds, 68 connections" in demo.log(), 20),
+              "--max-connections not derived from --max-fds")
+    with Demo("--max-connections", 3) as demo:
+        viewers = [connect(demo.port) for _ in range(3)]
+        for s in viewers:
+            s.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
+            check(b"multipart" in s.recv(4096), "viewer refused under --max-connections 3")
+        extra = connect(demo.port)
+        extra.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            got = read_to_eof(extra)
+        except ConnectionResetError:
+            got = b""  # closed with the request unread
+        check(got == b"", "a fourth connection over --max-connections 3 was served")
+        extra.close()
+        viewers.pop().close()
+        ok = wait_for(lambda: fetch_status(demo.port) == 200, 20, step=0.2)
+        check(ok, "no place for a request after a viewer left")
+        for s in viewers:
+            s.close()
+    print("ok: every limit has a flag in --help; --max-viewers 2 answers 503 to a third; --max-fds sets "
+          "RLIMIT_NOFILE and the connection limit; --max-connections 3 closes a fourth; places free up")
+
+
+def fetch_status(port):
+    try:
+        return split_response(get(port, "/", timeout=5))[0]
+    except (AssertionError, OSError):
+        return 0
 
 
 def connect_head(port):
