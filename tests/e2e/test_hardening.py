@@ -158,8 +158,18 @@ def idle_flood():
         print("ok: an incomplete request head gets 408 after --request-timeout")
 
 
+def checks_vptr(binary):
+    with open(binary, "rb") as f:
+        return b"__ubsan_handle_dynamic_type_cache_miss" in f.read()
+
+
 def fd_exhaustion():
     n_clients, limit = 100, 64
+    if checks_vptr(demo_binary()):
+        # UBSan's vptr check probes memory through a pipe: with no descriptor
+        # left it reports every virtual call as invalid.
+        print("skipped fd_exhaustion: UBSan's vptr check needs descriptors of its own")
+        return
     with Demo("--fps", 2) as demo:
         pid = demo.proc.pid
         hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
@@ -195,6 +205,26 @@ def fd_exhaustion():
             s.close()
         print("ok: out of descriptors (RLIMIT_NOFILE %d, %d clients): %.2f s CPU in 4 s; "
               "every waiting client served once fds freed up" % (limit, n_clients, used))
+
+    # Descriptors spent by idle connections: the oldest idle one gives its own to a request.
+    with Demo("--request-timeout", 60) as demo:
+        pid = demo.proc.pid
+        hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, hard))
+        idle = []
+        try:
+            while open_fds(pid) < limit and len(idle) < 2 * limit:
+                idle.append(idle_connection(demo.port))
+                wait_for(lambda: open_fds(pid) >= min(limit, 8 + len(idle)), 2, step=0.01)
+            check(open_fds(pid) >= limit - 1, "idle connections did not spend the descriptors")
+            status, _, _ = fetch(demo.port, "/", timeout=30)
+            check(status == 200, "a request while idle connections hold every descriptor: %d" % status)
+            closed = sum(1 for s in idle if is_closed_by_server(s))
+            check(closed >= 1, "no idle connection was closed")
+        finally:
+            for s in idle:
+                s.close()
+        print("ok: with every descriptor held by idle connections, a request was served (%d idle closed)" % closed)
 
 
 def read_to_eof(sock):
