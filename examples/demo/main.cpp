@@ -13,11 +13,13 @@
 #include <serverpush/broadcaster.hpp>
 
 #include "frames.hpp"
+#include "nats_publisher.hpp"
 #include "options.hpp"
 #include "server.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -26,6 +28,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unistd.h>
@@ -129,6 +132,16 @@ int main(int argc, char** argv) {
 
   const std::size_t frame_count = frames.frames.size();
   demo::server srv(opt, std::move(frames), hub, viewers, signal_pipe[0]);
+  std::unique_ptr<demo::nats_publisher> nats;
+  if (!opt.nats.empty()) {
+    nats = std::make_unique<demo::nats_publisher>(opt.nats, opt.subject);
+    std::string error;
+    if (!nats->start(error)) {
+      std::fprintf(stderr, "%s: --nats: %s\n", program, error.c_str());
+      return 2;
+    }
+    srv.publish_to(nats.get());
+  }
   std::string url;
   if (srv.listen_on(url) < 0) return 1;
   std::printf("%s: open %s\n", program, url.c_str());
@@ -140,5 +153,7 @@ int main(int argc, char** argv) {
                "%zu page streams\n",
                program, static_cast<unsigned long long>(opt.max_fds), opt.max_connections,
                opt.max_pending, opt.max_pending_per_peer, opt.max_viewers, opt.max_page_streams);
-  return srv.run();
+  const int rc = srv.run();
+  if (nats) nats->stop(std::chrono::milliseconds(500));  // bounded: a dead NATS link cannot hold up the exit
+  return rc;
 }

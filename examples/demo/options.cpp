@@ -27,6 +27,8 @@ void usage(std::FILE* out) {
                "  --page-delay SECS    delay between the pushed pages (default 10, fractional ok)\n"
                "  --dir DIR            stream the .jpg files of DIR instead of the built-in frames\n"
                "  --pause-after K      stop publishing after frame K, keeping streams open (tests)\n"
+               "  --nats URL[,URL...]  also publish every frame to NATS, for serverpush-edge\n"
+               "  --subject S          the NATS subject for --nats\n"
                "limits (the oldest idle connection is closed to make room for a new one):\n"
                "  --max-fds N          file descriptor limit (default: the hard RLIMIT_NOFILE)\n"
                "  --max-connections N  sockets open at once, viewers included\n"
@@ -113,6 +115,10 @@ int parse_options(int argc, char** argv, options& o) {
       ok = parse_seconds(value, o.page_delay);
     } else if (name == "--dir") {
       o.dir = value;
+    } else if (name == "--nats") {
+      o.nats = value;
+    } else if (name == "--subject") {
+      o.subject = value;
     } else if (name == "--stall-timeout") {
       ok = parse_seconds(value, o.stall_timeout) && o.stall_timeout >= 0.01;
     } else if (name == "--pause-after") {

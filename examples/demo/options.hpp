@@ -19,6 +19,8 @@ struct options {
   long long frames = -1;       // parts before the close delimiter; -1: endless
   double page_delay = 10;      // seconds between the pushed pages
   std::string dir;             // stream these .jpg files instead of the built-in ones
+  std::string nats;            // also publish each frame to these NATS servers...
+  std::string subject;         // ...on this subject (for serverpush-edge)
   long long pause_after = -1;  // test hook: stop publishing after this frame, stream stays open
   long long viewers = -1;      // wait for this many viewers before frame 0; -1: 1 with --frames
   double stall_timeout = 10;   // seconds a stream viewer may accept no byte before it is dropped

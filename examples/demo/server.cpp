@@ -6,6 +6,7 @@
 #include <serverpush/writer.hpp>
 
 #include "content.hpp"
+#include "nats_publisher.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -615,6 +616,7 @@ void server::produce() {
     } else {
       hub_.publish("image/jpeg", frames_.frames[index], ec);
     }
+    if (nats_ != nullptr) nats_->publish("image/jpeg", frames_.frames[index]);
     newest_.store(static_cast<long long>(index));
     if (ec) std::fprintf(stderr, "%s: publish failed: %s\n", program, ec.message().c_str());
     if (i == opt_.pause_after) {

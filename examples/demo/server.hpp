@@ -28,6 +28,8 @@
 
 namespace demo {
 
+class nats_publisher;
+
 using clock_type = std::chrono::steady_clock;
 
 struct frame_set {
@@ -77,6 +79,8 @@ class server {
 
   int listen_on(std::string& url);
   int run();
+  // Every frame also goes to `nats` (may be null), which outlives run().
+  void publish_to(nats_publisher* nats) { nats_ = nats; }
 
  private:
   enum class phase { reading, writing, lingering };
@@ -133,6 +137,7 @@ class server {
   frame_set frames_;
   serverpush::Broadcaster& hub_;
   std::atomic<long long>& viewers_;  // streams the hub holds; it counts them down
+  nats_publisher* nats_ = nullptr;
   int stop_fd_;
   stop_signal stop_;
   int listen_fd_ = -1;
