@@ -42,16 +42,26 @@ std::string read_request(int fd) {
   return request;
 }
 
+// The value of a request header (the request is lowercased), or "".
+std::string header_value(const std::string& request, const std::string& name) {
+  const std::size_t at = request.find("\r\n" + name + ":");
+  if (at == std::string::npos) return {};
+  std::size_t begin = at + name.size() + 3;
+  const std::size_t end = request.find("\r\n", begin);
+  while (begin < end && (request[begin] == ' ' || request[begin] == '\t')) ++begin;
+  std::size_t last = end;
+  while (last > begin && (request[last - 1] == ' ' || request[last - 1] == '\t')) --last;
+  return request.substr(begin, last - begin);
+}
+
 void accept_viewer(int listener, serverpush::Broadcaster& hub, const std::string& head) {
   const int fd = ::accept(listener, nullptr, nullptr);
   if (fd < 0) return;
   const std::string request = read_request(fd);
   serverpush::client_options options;
   // Browsers show a part in <img> only once the next header block is in:
-  // announce it right after each payload. Parsers get exact parts.
-  options.framing = request.find("sec-fetch-dest: image") != std::string::npos
-                        ? serverpush::framing::announce_next
-                        : serverpush::framing::content_length;
+  // they get it announced right after each payload. Parsers get exact parts.
+  options.framing = serverpush::http::framing_for(header_value(request, "sec-fetch-dest"));
   options.head = head;
   std::error_code ec;
   const serverpush::client_id id = hub.add(fd, std::move(options), ec);  // fd is the hub's now
@@ -94,7 +104,7 @@ int main(int argc, char** argv) {
 
   // The response head names the hub's boundary, so head and body agree.
   std::error_code ec;
-  const std::string head = serverpush::http::stream_response_head(hub.content_type(), ec);
+  const std::string head = serverpush::http::response_head(hub.content_type(), ec);
   if (ec) {
     std::fprintf(stderr, "fanout: %s\n", ec.message().c_str());
     return 1;

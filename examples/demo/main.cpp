@@ -119,8 +119,7 @@ int main(int argc, char** argv) {
   serverpush::broadcaster_options bo;
   bo.stall_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(demo::seconds(opt.stall_timeout));
   bo.max_clients = opt.max_viewers;
-  // --max-pinned-mib: broadcaster_options has no field for the memory that
-  // stalled viewers pin yet; the value is kept for it.
+  bo.pinned_frame_budget = opt.max_pinned_mib * 1024 * 1024;
   bo.on_client_removed = [&viewers](const serverpush::client_stats& c, std::error_code reason) {
     --viewers;
     std::fprintf(stderr, "%s: stream client %llu done: %llu parts sent, %llu skipped (%s)\n", program,

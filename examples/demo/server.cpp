@@ -492,9 +492,8 @@ void server::serve_pull(connection& c, const demo::request& r) {
 void server::serve_stream(connection& c, const demo::request& r) {
   // Browsers' <img> requests get announce_next (no display lag in Chromium
   // or Firefox); parsers such as FFmpeg and GStreamer get content_length.
-  const bool image = r.header("Sec-Fetch-Dest") == "image";
   serverpush::framing f{};
-  if (!choose_framing(r, image ? serverpush::framing::announce_next : serverpush::framing::content_length, f)) {
+  if (!choose_framing(r, http::framing_for(r.header("Sec-Fetch-Dest")), f)) {
     log(c.peer, &r, 400, "unknown framing");
     return respond(c, r.minor_version, 400, "Bad Request", {}, "framing is content_length, eager or announce");
   }
@@ -505,7 +504,7 @@ void server::serve_stream(connection& c, const demo::request& r) {
   http::response_options ro;
   ro.http_version = r.minor_version == 0 ? http::version::http_1_0 : http::version::http_1_1;
   std::error_code ec;
-  std::string head = http::stream_response_head(hub_.content_type(), ro, ec);
+  std::string head = http::response_head(hub_.content_type(), ro, ec);
   if (r.method == "HEAD") {
     log(c.peer, &r, 200, "head only");
     return start_response(c, std::move(head));
@@ -543,7 +542,7 @@ void server::serve_pages(connection& c, const demo::request& r) {
   ro.http_version = r.minor_version == 0 ? http::version::http_1_0 : http::version::http_1_1;
   ro.keep_alive = chunked;
   std::error_code ec;
-  std::string head = http::stream_response_head("multipart/x-mixed-replace; boundary=MSBOB", ro, ec);
+  std::string head = http::response_head("multipart/x-mixed-replace; boundary=MSBOB", ro, ec);
   if (r.method == "HEAD") {
     log(c.peer, &r, 200, "head only");
     return start_response(c, std::move(head));

@@ -414,12 +414,11 @@ void respond(int fd, const demo::request& r, serverpush::Broadcaster& hub, const
     http::response_options ro;
     ro.http_version = minor == 0 ? http::version::http_1_0 : http::version::http_1_1;
     std::error_code ec;
-    std::string head = http::stream_response_head(hub.content_type(), ro, ec);
+    std::string head = http::response_head(hub.content_type(), ro, ec);
     if (!head_only && !ec) {
       // Browsers' <img> show a part at once only with the next header block sent.
       serverpush::client_options co;
-      co.framing = r.header("Sec-Fetch-Dest") == "image" ? serverpush::framing::announce_next
-                                                         : serverpush::framing::content_length;
+      co.framing = http::framing_for(r.header("Sec-Fetch-Dest"));
       co.head = std::move(head);
       hub.add(fd, std::move(co), ec);  // the hub owns fd now, even on error
       return;

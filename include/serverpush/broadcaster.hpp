@@ -1,56 +1,53 @@
 #ifndef SERVERPUSH_BROADCASTER_HPP
 #define SERVERPUSH_BROADCASTER_HPP
 
-// serverpush::Broadcaster serves one live stream to many clients without ever
-// blocking the producer.
+// serverpush::Broadcaster serves one live stream to many viewers without
+// ever blocking the producer: the thread-safe front of a serverpush::hub
+// (hub/hub.hpp) with the POSIX driver (epoll on Linux, poll elsewhere) on
+// its own I/O thread, or on the caller's with run_once().
 //
-// - publish() validates and frames a part once; every client shares that one
-//   immutable, reference-counted copy.
-// - Latest frame wins: a client busy with part k when k+1 and k+2 arrive
-//   finishes k, then gets k+2. A part is never sent partly and abandoned.
-//   Each client holds at most the part in flight and the newest one.
-// - Per client: the caller's head bytes (e.g. the HTTP response head), the
-//   framing's opening, parts, and at close() the close delimiter, then EOF.
-// - A new client gets the newest part at once.
-// - A client that accepts no byte for stall_timeout is dropped; one that
-//   disconnects is dropped on the error. Its fd is closed exactly once.
+// Viewers: a non-blocking socket or pipe (add), a callback that takes bytes
+// (add_callback), or a pull source the host's framework reads (add_pull).
+// For Asio streams (plain TCP or ssl::stream) see asio/broadcaster.hpp.
 //
-// announce_next and content types: such a client has the next part's header
-// block (its Content-Type only) on the wire before the part exists. When a
-// part of another content type comes, that announced part is ended with an
-// empty body and a complete new part (Content-Type, Content-Length, extra
-// headers) follows. Otherwise announce_next clients do not receive a part's
-// extra headers: their header block left before the part was published.
+// - publish() validates and frames a part once (framed_part); every viewer
+//   shares that one immutable copy. Latest frame wins, never a torn part
+//   (stream_serializer). A new viewer gets the newest part at once.
+// - A viewer that accepts no byte for stall_timeout is dropped; one whose
+//   transport fails is dropped on the error. Its fd is closed exactly once.
+// - Hooks, per-viewer fps cap, source-offline policy, X-Timestamp, pinned
+//   frame budget: see hub/options.hpp.
 //
-// Finite streams: publish(), ..., publish_last(), close(). Every client gets
-// the last part and the close delimiter; a client slower than the producer
-// may still skip parts in between (latest wins). Parts published some time
-// apart, as in a slide show, reach every client that keeps reading.
+// Finite streams: publish(), ..., publish_last(), close(). Every viewer gets
+// the last part and the close delimiter; a viewer slower than the producer
+// may still skip parts in between (latest wins).
 //
-// Threads: add(), publish(), publish_last(), close() and stats() may be called
-// from any thread at the same time. publish() and add() only hand over to the
-// I/O thread and return at once; stats() may wait for one I/O round. The I/O
+// Threads: add*, publish*, close, resume and stats may be called from any
+// thread at the same time. publish() and add() only hand over to the I/O
+// thread and return at once; stats() may wait for one I/O round. The I/O
 // thread (start_thread = true) or the caller of run_once() does every read,
-// write and close of client sockets. on_client_removed runs on that thread;
-// it may call add(), publish() and stats(), and close() there only asks for
-// the close without waiting. Do not destroy the Broadcaster from it.
+// write and close of viewer sockets and calls every hook and callback
+// viewer. Hooks may call add, publish and stats; close() there only asks for
+// the close without waiting. Do not destroy the Broadcaster from a hook.
 //
 // Sockets: the Broadcaster owns every added fd, makes it non-blocking, sets
 // TCP_NODELAY on TCP sockets (each part leaves in one gather write; Nagle
 // would hold back the tail of a part cut by a short write), sends with
-// MSG_NOSIGNAL and never touches signal handlers. Input from clients is read
-// and discarded; end of input counts as a disconnect.
+// MSG_NOSIGNAL | MSG_DONTWAIT and never touches signal handlers. Only sockets
+// and pipes are accepted (errc::not_a_stream); an fd already added is refused
+// (errc::viewer_already_added) and left to its viewer. Input from viewers is
+// read and discarded; end of input is not a disconnect (a half-closed viewer
+// still reads): only a write error or a stall ends a viewer.
 
-#include <serverpush/boundary.hpp>
-#include <serverpush/broadcast/client_state.hpp>
-#include <serverpush/broadcast/poller.hpp>
-#include <serverpush/broadcast/shared_part.hpp>
 #include <serverpush/buffer.hpp>
 #include <serverpush/detail/config.hpp>
+#include <serverpush/detail/poller.hpp>
 #include <serverpush/detail/posix_io.hpp>
 #include <serverpush/error.hpp>
-#include <serverpush/framer.hpp>
 #include <serverpush/header.hpp>
+#include <serverpush/hub/hub.hpp>
+#include <serverpush/hub/options.hpp>
+#include <serverpush/hub/pull_source.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -73,72 +70,61 @@
 #include <thread>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 namespace serverpush {
+namespace detail {
 
-using client_id = std::uint64_t;
-
-struct client_options {
-  // Per client: announce_next for browsers' <img>, content_length for parsers.
-  serverpush::framing framing = serverpush::framing::content_length;
-  std::string head;  // bytes sent before the body (e.g. the HTTP response head); may be empty
+// The driver's system calls: MSG_DONTWAIT on sockets, so a send never blocks
+// even on a socket whose flags the host changed after add().
+struct nonblocking_io {
+  ssize_t sendmsg(int fd, const ::msghdr* msg, int flags) noexcept {
+    return ::sendmsg(fd, msg, flags | MSG_DONTWAIT);
+  }
+  ssize_t writev(int fd, const ::iovec* iov, int count) noexcept { return ::writev(fd, iov, count); }
 };
 
-struct client_stats {
-  client_id id = 0;
-  int fd = -1;
-  serverpush::framing framing = serverpush::framing::content_length;
-  std::uint64_t parts_sent = 0;
-  std::uint64_t parts_skipped = 0;  // published while connected, never sent (latest wins)
-  std::uint64_t bytes_sent = 0;
-  std::size_t bytes_queued = 0;  // still to send; a waiting part counts in full though shared
+}  // namespace detail
+
+struct broadcaster_options : hub_options {
+  bool start_thread = true;  // false: the caller drives run_once()
 };
 
-struct broadcaster_stats {
-  std::size_t clients = 0;  // accepted and not yet removed
-  std::uint64_t parts_published = 0;
-  std::size_t bytes_queued = 0;
-  std::vector<client_stats> per_client;
-};
-
-struct broadcaster_options {
-  std::string boundary;                            // empty: random from the OS CSPRNG
-  std::chrono::milliseconds stall_timeout{10000};  // drop a client that accepts no byte this long
-  std::chrono::milliseconds resend_interval{0};    // 0: off; else re-send newest part when idle
-  std::size_t max_clients = 0;                     // 0: no limit
-  bool start_thread = true;                        // false: the caller drives run_once()
-  // Called on the I/O thread once per removed client, after its fd is closed.
-  // `reason` is empty after a clean close, std::errc::timed_out for a stalled
-  // client, else the socket error (peer gone: connection_reset or broken_pipe).
-  std::function<void(const client_stats&, std::error_code reason)> on_client_removed;
-};
+// A viewer that takes bytes through a function, called on the I/O thread:
+// it returns how many of the offered bytes it took (all of them, or fewer
+// when full: then call Broadcaster::resume(id) once it has room), or sets
+// `ec` to end the viewer. It must not block.
+using viewer_callback =
+    std::function<std::size_t(const const_buffer* bufs, std::size_t count, std::error_code& ec)>;
 
 class Broadcaster {
  public:
   Broadcaster() : Broadcaster(broadcaster_options{}) {}
 
-  // Throws std::system_error for an invalid boundary or when the OS refuses
-  // the random source or the event loop's descriptors (without exceptions,
-  // every later call reports that error instead).
-  explicit Broadcaster(broadcaster_options options) : options_(std::move(options)) {
-    std::error_code ec;
-    init(ec);
+  // Throws std::system_error for an invalid boundary or placeholder, or when
+  // the OS refuses the random source or the event loop's descriptors
+  // (without exceptions, every later call reports that error instead).
+  explicit Broadcaster(broadcaster_options options)
+      : start_thread_(options.start_thread), hub_(std::move(options), init_error_) {
+    init();
 #if SERVERPUSH_HAS_EXCEPTIONS
-    if (ec) detail::throw_error(ec);
+    if (init_error_) detail::throw_error(init_error_);
 #endif
   }
   // Without exceptions: a failure is returned here, and every later call
   // reports it too.
-  Broadcaster(broadcaster_options options, std::error_code& ec) : options_(std::move(options)) {
-    init(ec);
+  Broadcaster(broadcaster_options options, std::error_code& ec)
+      : start_thread_(options.start_thread), hub_(std::move(options), init_error_) {
+    init();
+    ec = init_error_;
   }
 
   Broadcaster(const Broadcaster&) = delete;
   Broadcaster& operator=(const Broadcaster&) = delete;
 
-  // close(), then joins the I/O thread.
+  // close() (bounded by close_grace), then joins the I/O thread.
   ~Broadcaster() {
     close();
     if (thread_.joinable()) {
@@ -149,48 +135,71 @@ class Broadcaster {
       poller_.wake();
       thread_.join();
     }
-    for (auto& entry : clients_) {
-      if (entry.second->fd >= 0) ::close(entry.second->fd);
-    }
-    for (auto& pending : adds_) ::close(pending.fd);
+    for (auto& entry : transports_) end_transport(entry.second, {});
+    for (auto& pending : adds_) end_transport(pending.how, make_error_code(errc::stream_closed));
   }
 
   // "multipart/x-mixed-replace; boundary=..." for the HTTP response head.
-  std::string content_type() const { return boundary_.content_type(); }
-  std::string_view boundary() const noexcept { return boundary_.view(); }
+  std::string content_type() const { return hub_.content_type(); }
+  std::string_view boundary() const noexcept { return hub_.boundary(); }
 
-  // Takes ownership of fd: it is made non-blocking and closed exactly once,
-  // also when add fails (too_many_clients, stream_closed after close()).
+  // Takes ownership of fd (a socket or a pipe): it is made non-blocking and
+  // closed exactly once, also when add fails (too_many_clients,
+  // stream_closed after close(), not_a_stream), except for a duplicate
+  // (viewer_already_added), which is left to the viewer that has it.
   client_id add(int fd, client_options options, std::error_code& ec) {
     ec.clear();
     if (fd < 0) {
       ec = std::make_error_code(std::errc::bad_file_descriptor);
       return 0;
     }
-    if (init_error_) {
-      ec = init_error_;
-    } else {
-      ec = prepare_socket(fd);
-    }
-    client_id id = 0;
-    if (!ec) {
+    {
       std::lock_guard<std::mutex> lock(inbox_mu_);
-      if (closing_) {
-        ec = make_error_code(errc::stream_closed);
-      } else if (options_.max_clients != 0 && client_count_ >= options_.max_clients) {
-        ec = make_error_code(errc::too_many_clients);
-      } else {
-        id = next_id_++;
-        ++client_count_;
-        adds_.push_back(pending_client{id, fd, std::move(options)});
+      if (fds_in_use_.count(fd) != 0) {
+        ec = make_error_code(errc::viewer_already_added);
+        return 0;
       }
     }
+    transport how;
+    how.fd = fd;
+    how.kind = detail::classify_fd(fd);
+    ec = init_error_ ? init_error_ : prepare_socket(fd, how.kind);
     if (ec) {
       ::close(fd);
       return 0;
     }
+    return enqueue(std::move(how), std::move(options), ec);
+  }
+
+  // A viewer that takes bytes through `take` (see viewer_callback).
+  client_id add_callback(viewer_callback take, client_options options, std::error_code& ec) {
+    ec = init_error_;
+    if (ec) return 0;
+    transport how;
+    how.callback = std::move(take);
+    return enqueue(std::move(how), std::move(options), ec);
+  }
+
+  // A viewer the host's framework reads (see pull_source). Null on error.
+  std::unique_ptr<pull_source> add_pull(client_options options, std::error_code& ec) {
+    ec = init_error_;
+    if (ec) return nullptr;
+    transport how;
+    how.pull = std::make_shared<detail::pull_channel>();
+    how.pull->wake = [this] { poller_.wake(); };
+    auto channel = how.pull;
+    const client_id id = enqueue(std::move(how), std::move(options), ec);
+    if (ec) return nullptr;
+    return std::make_unique<pull_source>(id, std::move(channel));
+  }
+
+  // A callback viewer has room again: offer it the rest.
+  void resume(client_id id) {
+    {
+      std::lock_guard<std::mutex> lock(inbox_mu_);
+      resumed_.push_back(id);
+    }
     poller_.wake();
-    return id;
   }
 
   // Frames the part once (payload copied once into an immutable shared
@@ -216,22 +225,17 @@ class Broadcaster {
     publish_part(content_type, payload, headers, true, ec);
   }
 
-  // Every client finishes its part in flight and gets the newest part it has
+  // Every viewer finishes its part in flight and gets the newest part it has
   // not had yet, then the close delimiter, then EOF (fd closed). Idempotent.
-  // Waits at most stall_timeout for slow clients, then closes them anyway.
+  // Waits at most close_grace for slow viewers, then drops them.
   void close() {
     if (init_error_) return;
     {
       std::lock_guard<std::mutex> lock(inbox_mu_);
-      if (!closing_) {
-        closing_ = true;
-        close_deadline_ = options_.stall_timeout.count() > 0
-                              ? clock::now() + options_.stall_timeout
-                              : clock::time_point::max();
-      }
+      closing_ = true;
     }
     poller_.wake();
-    if (driving_thread_.load() == std::this_thread::get_id()) return;  // from on_client_removed
+    if (driving_thread_.load() == std::this_thread::get_id()) return;  // from a hook
     if (thread_.joinable()) {
       std::unique_lock<std::mutex> lock(inbox_mu_);
       drained_cv_.wait(lock, [this] { return drained_; });
@@ -247,19 +251,18 @@ class Broadcaster {
   }
 
   broadcaster_stats stats() const {
-    broadcaster_stats out;
-    out.parts_published = parts_published_.load();
+    std::size_t clients = 0;
     {
       std::lock_guard<std::mutex> lock(inbox_mu_);
-      out.clients = client_count_;
+      clients = client_count_;
     }
-    std::lock_guard<std::mutex> lock(clients_mu_);
-    out.per_client.reserve(clients_.size());
-    for (const auto& entry : clients_) {
-      if (entry.second->fd < 0) continue;
-      out.per_client.push_back(snapshot(*entry.second));
-      out.bytes_queued += out.per_client.back().bytes_queued;
+    broadcaster_stats out;
+    {
+      std::lock_guard<std::mutex> lock(hub_mu_);
+      out = hub_.stats();
     }
+    out.clients = clients;
+    out.parts_published = parts_published_.load();
     return out;
   }
 
@@ -288,47 +291,32 @@ class Broadcaster {
 #endif
 
  private:
-  using clock = std::chrono::steady_clock;
+  using clock = hub::clock;
 
-  struct client {
-    client(client_id i, int f, framing fr, std::string head, std::string_view boundary,
-           clock::time_point now)
-        : id(i), fd(f), kind(detail::classify_fd(f)), state(boundary, fr, std::move(head)),
-          last_progress(now), last_offer(now) {}
-
-    client_id id;
-    int fd;  // -1 once closed
-    fd_kind kind;
-    detail::client_state state;
-    clock::time_point last_progress;  // last byte accepted, or when output began waiting
-    clock::time_point last_offer;
-    bool blocked = false;     // the socket is full: wait for writability
-    bool want_write = false;  // writability is being polled for
+  // How bytes reach one viewer: exactly one of fd, callback, pull.
+  struct transport {
+    int fd = -1;
+    fd_kind kind = fd_kind::other;
+    viewer_callback callback;
+    std::shared_ptr<detail::pull_channel> pull;
+    bool blocked = false;      // full: wait for writability (fd) or resume() (callback)
+    bool want_write = false;   // writability is being polled for
+    bool input_ended = false;  // the peer shut down its sending side
   };
 
-  struct pending_client {
-    client_id id;
-    int fd;
+  struct pending_viewer {
+    client_id id;  // the front's number, kept by the hub's numbering
+    transport how;
     client_options options;
   };
 
-  struct removal {
-    client_stats stats;
-    std::error_code reason;
-  };
-
-  void init(std::error_code& ec) {
-    boundary_ = options_.boundary.empty() ? boundary_string::generate(ec)
-                                          : boundary_string::from(options_.boundary, ec);
-    if (!ec) ec = poller_.open();
-    if (ec) {
-      init_error_ = ec;
-      return;
-    }
-    if (options_.start_thread) thread_ = std::thread([this] { loop(); });
+  void init() {
+    if (!init_error_) init_error_ = poller_.open();
+    if (!init_error_ && start_thread_) thread_ = std::thread([this] { loop(); });
   }
 
-  static std::error_code prepare_socket(int fd) {
+  static std::error_code prepare_socket(int fd, fd_kind kind) {
+    if (kind == fd_kind::other) return make_error_code(errc::not_a_stream);
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
       return {errno, std::generic_category()};
@@ -341,6 +329,38 @@ class Broadcaster {
     const int on = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     return {};
+  }
+
+  // Checks what can be checked at once, then hands the viewer to the I/O
+  // thread. A refused fd is closed (pull and callback viewers just end).
+  client_id enqueue(transport how, client_options options, std::error_code& ec) {
+    client_id id = 0;
+    if (!(options.max_fps >= 0)) {
+      ec = std::make_error_code(std::errc::invalid_argument);
+    } else {
+      std::lock_guard<std::mutex> lock(inbox_mu_);
+      const std::size_t limit = hub_.options().max_clients;
+      if (how.fd >= 0 && fds_in_use_.count(how.fd) != 0) {
+        ec = make_error_code(errc::viewer_already_added);
+        return 0;
+      }
+      if (closing_) {
+        ec = make_error_code(errc::stream_closed);
+      } else if (limit != 0 && client_count_ >= limit) {
+        ec = make_error_code(errc::too_many_clients);
+      } else {
+        id = ++enqueued_;
+        ++client_count_;
+        if (how.fd >= 0) fds_in_use_.insert(how.fd);
+        adds_.push_back(pending_viewer{id, std::move(how), std::move(options)});
+      }
+    }
+    if (ec) {
+      if (how.fd >= 0) ::close(how.fd);
+      return 0;
+    }
+    poller_.wake();
+    return id;
   }
 
   void publish_part(std::string_view content_type, bytes_view payload, header_list headers,
@@ -357,10 +377,9 @@ class Broadcaster {
         return;
       }
     }
-    std::shared_ptr<detail::shared_part> part =
-        detail::shared_part::make(boundary_.view(), content_type, payload, headers, last, ec);
+    std::shared_ptr<framed_part> part = hub_.frame(content_type, payload, headers, last, ec);
     if (ec) return;
-    std::shared_ptr<const detail::shared_part> replaced;
+    std::shared_ptr<framed_part> replaced;
     {
       std::lock_guard<std::mutex> lock(inbox_mu_);
       if (closing_ || last_published_) {
@@ -387,52 +406,79 @@ class Broadcaster {
   }
 
   // One round of the event loop: wait, take what other threads handed over,
-  // then serve every client that can make progress.
+  // serve every viewer that can make progress, then run the hooks.
   void round(std::chrono::milliseconds timeout) {
     if (init_error_) return;
     std::lock_guard<std::mutex> drive(driver_mu_);
     driving_thread_.store(std::this_thread::get_id());
-    poller_.wait(events_, wait_budget(timeout));
-    const clock::time_point now = clock::now();
+    poller_.wait(io_events_, wait_budget(timeout));
 
-    std::vector<pending_client> adds;
-    std::shared_ptr<const detail::shared_part> newest;
+    std::vector<pending_viewer> adds;
+    std::vector<client_id> resumed;
+    std::shared_ptr<framed_part> newest;
     bool closing = false;
-    clock::time_point deadline;
     {
       std::lock_guard<std::mutex> lock(inbox_mu_);
       adds.swap(adds_);
-      newest = newest_;
+      resumed.swap(resumed_);
+      newest = std::move(newest_);
       closing = closing_;
-      deadline = close_deadline_;
     }
 
-    std::vector<removal> gone;
+    std::vector<hub_event> events;
+    std::vector<std::shared_ptr<detail::pull_channel>> woken;
     {
-      std::lock_guard<std::mutex> lock(clients_mu_);
-      if (newest && (!newest_seen_ || newest->sequence() != newest_seen_->sequence())) {
-        newest_seen_ = newest;
-        for (auto& entry : clients_) offer(*entry.second, now);
+      std::lock_guard<std::mutex> lock(hub_mu_);
+      const clock::time_point now = clock::now();
+      for (pending_viewer& p : adds) admit(p, now, events);
+      if (newest) {
+        std::error_code ignored;  // checked by publish_part already
+        hub_.publish(std::move(newest), now, ignored);
       }
-      for (pending_client& pending : adds) admit(pending, now, gone);
-      if (closing && !close_applied_) {
-        close_applied_ = true;
-        close_deadline_seen_ = deadline;
-        for (auto& entry : clients_) entry.second->state.close();
+      if (closing) hub_.close(now);
+      for (const detail::io_event& e : io_events_) handle(e, now);
+      for (client_id id : resumed) {
+        const auto it = transports_.find(id);
+        if (it != transports_.end()) it->second.blocked = false;
+        ready_.push_back(id);
       }
-      for (const detail::io_event& e : events_) handle(e, gone);
-      serve_all(now, gone);
-      for (auto it = clients_.begin(); it != clients_.end();) {
-        it = it->second->fd < 0 ? clients_.erase(it) : std::next(it);
+      hub_.tick(now);
+      serve(now, woken);
+      const std::size_t refused = events.size();
+      hub_.take_events(events);
+      for (std::size_t i = refused; i < events.size(); ++i) {
+        const hub_event& e = events[i];
+        if (e.kind != hub_event_kind::removed) continue;
+        const auto it = transports_.find(e.viewer.id);
+        if (it == transports_.end()) continue;
+        end_transport(it->second, e.reason);
+        if (it->second.pull) pull_ids_.erase(std::find(pull_ids_.begin(), pull_ids_.end(), it->first));
+        transports_.erase(it);
+        hub_.release(e.viewer.id);
       }
+      next_deadline_ = hub_.next_deadline();
     }
+    for (const auto& channel : woken) channel->changed.notify_all();
 
-    if (options_.on_client_removed) {
-      for (const removal& r : gone) options_.on_client_removed(r.stats, r.reason);
+    std::size_t removed = 0;
+    const hub_options& o = hub_.options();
+    for (const hub_event& e : events) {
+      switch (e.kind) {
+        case hub_event_kind::first_viewer:
+          if (o.on_first_viewer) o.on_first_viewer();
+          break;
+        case hub_event_kind::last_viewer:
+          if (o.on_last_viewer) o.on_last_viewer();
+          break;
+        case hub_event_kind::removed:
+          ++removed;
+          if (o.on_client_removed) o.on_client_removed(e.viewer, e.reason);
+          break;
+      }
     }
     {
       std::lock_guard<std::mutex> lock(inbox_mu_);
-      client_count_ -= gone.size();
+      client_count_ -= removed;
       if (closing_ && client_count_ == 0 && adds_.empty() && !drained_) {
         drained_ = true;
         drained_cv_.notify_all();
@@ -441,112 +487,163 @@ class Broadcaster {
     driving_thread_.store(std::thread::id());
   }
 
-  void admit(pending_client& pending, clock::time_point now, std::vector<removal>& gone) {
-    auto c = std::make_unique<client>(pending.id, pending.fd, pending.options.framing,
-                                      std::move(pending.options.head), boundary_.view(), now);
-    if (const std::error_code ec = poller_.add(c->fd, c->id)) {
-      ::close(c->fd);
-      gone.push_back({snapshot(*c), ec});
+  // A viewer the hub refuses here (the front checked the same rules, so this
+  // is a race with close) is reported like a removal.
+  void admit(pending_viewer& p, clock::time_point now, std::vector<hub_event>& refused) {
+    std::error_code ec;
+    const framing f = p.options.framing;
+    const client_id id = hub_.add(std::move(p.options), now, ec, p.how.fd, p.id);
+    if (ec) {
+      client_stats s;
+      s.id = p.id;
+      s.fd = p.how.fd;
+      s.framing = f;
+      refused.push_back({hub_event_kind::removed, s, ec});
+      end_transport(p.how, ec);
       return;
     }
-    if (newest_seen_) offer(*c, now);
-    clients_.emplace(c->id, std::move(c));
+    if (p.how.fd >= 0) ec = poller_.add(p.how.fd, id);
+    if (p.how.pull) pull_ids_.push_back(id);
+    transports_.emplace(id, std::move(p.how));
+    if (ec) {
+      hub_.fail(id, ec);
+      return;
+    }
+    ready_.push_back(id);
   }
 
-  void offer(client& c, clock::time_point now) {
-    if (!c.state.has_output()) c.last_progress = now;  // the stall clock starts now
-    c.state.offer(newest_seen_);
-    c.last_offer = now;
-  }
-
-  void handle(const detail::io_event& e, std::vector<removal>& gone) {
-    const auto it = clients_.find(e.key);
-    if (it == clients_.end() || it->second->fd < 0) return;
-    client& c = *it->second;
+  void handle(const detail::io_event& e, clock::time_point now) {
+    const auto it = transports_.find(e.key);
+    if (it == transports_.end()) return;
+    transport& t = it->second;
     if (e.failed) {
       int err = 0;
       ::socklen_t len = sizeof err;
-      ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      drop(c, err != 0 ? std::error_code(err, std::generic_category())
-                       : std::make_error_code(std::errc::connection_reset),
-           gone);
+      ::getsockopt(t.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      hub_.fail(e.key, err != 0 ? std::error_code(err, std::generic_category())
+                                : std::make_error_code(std::errc::connection_reset));
       return;
     }
-    if (e.readable) {
-      const std::error_code ec = discard_input(c.fd);
+    if (e.readable && !t.input_ended) {
+      bool ended = false;
+      const std::error_code ec = discard_input(t.fd, t.kind, ended);
       if (ec) {
-        drop(c, ec, gone);
+        hub_.fail(e.key, ec);
         return;
       }
+      if (ended) {
+        // A half-closed viewer (request sent, then SHUT_WR) still reads:
+        // only a write error or a stall ends it. Stop watching its input.
+        t.input_ended = true;
+        poller_.watch(t.fd, e.key, false, t.want_write);
+      }
     }
-    if (e.writable) c.blocked = false;
-  }
-
-  void serve_all(clock::time_point now, std::vector<removal>& gone) {
-    const bool resend = options_.resend_interval.count() > 0 && newest_seen_ &&
-                        !newest_seen_->is_last() && !close_applied_;
-    const bool stall_limit = options_.stall_timeout.count() > 0;
-    for (auto& entry : clients_) {
-      client& c = *entry.second;
-      if (c.fd < 0) continue;
-      if (resend && !c.state.has_output() &&
-          c.state.last_sequence() == newest_seen_->sequence() &&
-          now - c.last_offer >= options_.resend_interval) {
-        offer(c, now);
-      }
-      if (!c.blocked && c.state.has_output()) flush(c, now, gone);
-      if (c.fd < 0) continue;
-      if (c.blocked && stall_limit && now - c.last_progress >= options_.stall_timeout) {
-        drop(c, std::make_error_code(std::errc::timed_out), gone);
-      } else if (close_applied_ && now >= close_deadline_seen_) {
-        drop(c, std::make_error_code(std::errc::timed_out), gone);
-      }
+    if (e.writable) {
+      t.blocked = false;
+      flush(e.key, t, now);
     }
   }
 
-  // Writes until the client has nothing left or its socket is full.
-  void flush(client& c, clock::time_point now, std::vector<removal>& gone) {
-    const_buffer bufs[detail::client_state::max_buffers];
+  // Serves the viewers the hub says have bytes waiting, and the pull viewers
+  // whose reader made room.
+  void serve(clock::time_point now, std::vector<std::shared_ptr<detail::pull_channel>>& woken) {
+    hub_.take_ready(ready_);
+    for (client_id id : ready_) {
+      const auto it = transports_.find(id);
+      if (it != transports_.end() && !it->second.blocked) flush(id, it->second, now);
+    }
+    ready_.clear();
+    for (client_id id : pull_ids_) {
+      transport& t = transports_.at(id);
+      bool cancelled = false;
+      {
+        std::lock_guard<std::mutex> lock(t.pull->mu);
+        cancelled = t.pull->cancelled;
+      }
+      if (cancelled) {
+        hub_.fail(id, std::make_error_code(std::errc::operation_canceled));
+      } else if (hub_.has_output(id) && fill(id, t, now)) {
+        woken.push_back(t.pull);
+      }
+    }
+  }
+
+  // Writes until the viewer has nothing left or its transport is full.
+  void flush(client_id id, transport& t, clock::time_point now) {
+    if (t.pull) return;  // filled in serve()
     for (;;) {
-      const std::size_t count = c.state.prepare(bufs);
-      if (count == 0) {
-        set_want_write(c, false);
+      const stream_serializer::buffers bufs = hub_.prepare(id);
+      if (bufs.empty()) {
+        set_want_write(id, t, false);
         return;
       }
       std::error_code ec;
-      const std::size_t wrote = detail::gather_write_once(io_, c.fd, c.kind, bufs, count, ec);
-      if (ec && !detail::is_would_block(ec)) {
-        drop(c, ec, gone);
+      std::size_t wrote = 0;
+      if (t.callback) {
+        wrote = t.callback(bufs.data(), bufs.size(), ec);
+      } else {
+        wrote = detail::gather_write_once(io_, t.fd, t.kind, bufs.data(), bufs.size(), ec);
+        if (detail::is_would_block(ec)) ec.clear();
+      }
+      if (ec) {
+        hub_.consume(id, 0, now);
+        hub_.fail(id, ec);
         return;
       }
+      hub_.consume(id, wrote, now);
       if (wrote == 0) {
-        c.blocked = true;
-        set_want_write(c, true);
+        t.blocked = true;
+        set_want_write(id, t, true);
         return;
       }
-      c.state.consume(wrote);
-      c.last_progress = now;
-      if (c.state.finished()) {
-        drop(c, {}, gone);
-        return;
-      }
+      if (!hub_.contains(id)) return;  // done: its close delimiter is out
     }
   }
 
-  void set_want_write(client& c, bool on) {
-    if (c.want_write == on) return;
-    c.want_write = on;
-    poller_.want_write(c.fd, c.id, on);
+  // Moves a pull viewer's bytes into its channel, up to the capacity.
+  // Returns whether bytes were added.
+  bool fill(client_id id, transport& t, clock::time_point now) {
+    bool added = false;
+    std::lock_guard<std::mutex> lock(t.pull->mu);
+    detail::pull_channel& c = *t.pull;
+    while (c.waiting() < pull_source::capacity) {
+      const stream_serializer::buffers bufs = hub_.prepare(id);
+      if (bufs.empty()) break;
+      std::size_t room = pull_source::capacity - c.waiting();
+      std::size_t moved = 0;
+      for (const const_buffer& b : bufs) {
+        const std::size_t n = b.size < room ? b.size : room;
+        c.bytes.append(b.data, n);
+        room -= n;
+        moved += n;
+        if (n < b.size) break;
+      }
+      hub_.consume(id, moved, now);
+      added = added || moved > 0;
+      if (!hub_.contains(id)) break;
+    }
+    return added;
   }
 
-  // Reads and throws away what a client sent. Returns an error when the
-  // client is gone: end of input (connection_reset) or a read error.
-  static std::error_code discard_input(int fd) {
+  void set_want_write(client_id id, transport& t, bool on) {
+    if (t.fd < 0 || t.want_write == on) return;
+    t.want_write = on;
+    poller_.watch(t.fd, id, !t.input_ended, on);
+  }
+
+  // Reads and throws away what a viewer sent; `ended` tells end of input.
+  // MSG_DONTWAIT: never blocks, even on a socket whose flags the host
+  // changed. Pipes given to the hub are write ends: nothing to read.
+  static std::error_code discard_input(int fd, fd_kind kind, bool& ended) {
+    if (kind != fd_kind::socket) return {};
     char scratch[4096];
     for (int i = 0; i < 16; ++i) {
-      const ssize_t got = ::read(fd, scratch, sizeof scratch);
+      const ssize_t got = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
       if (got > 0) continue;
-      if (got == 0) return std::make_error_code(std::errc::connection_reset);
+      if (got == 0) {
+        ended = true;
+        return {};
+      }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
       return {errno, std::generic_category()};
@@ -554,83 +651,79 @@ class Broadcaster {
     return {};
   }
 
-  void drop(client& c, std::error_code reason, std::vector<removal>& gone) {
-    if (c.fd < 0) return;
-    poller_.remove(c.fd);
-    // Unread input would make close() reset the connection, and a reset may
-    // discard the close delimiter still in flight to the client.
-    if (!reason && c.kind == fd_kind::socket) discard_input(c.fd);
-    ::close(c.fd);
-    gone.push_back({snapshot(c), reason});
-    c.fd = -1;
+  // Closes a removed viewer's transport: the fd exactly once, a pull
+  // channel marked ended.
+  void end_transport(transport& t, std::error_code reason) {
+    if (t.fd >= 0) {
+      poller_.remove(t.fd);
+      // Unread input would make close() reset the connection, and a reset
+      // may discard the close delimiter still in flight to the viewer.
+      bool ended = false;
+      if (!reason && !t.input_ended) discard_input(t.fd, t.kind, ended);
+      {
+        // The number may be reused by the host as soon as it is closed:
+        // forget it first, so a new add() of it is not taken for a duplicate.
+        std::lock_guard<std::mutex> lock(inbox_mu_);
+        fds_in_use_.erase(t.fd);
+      }
+      ::close(t.fd);
+      t.fd = -1;
+    }
+    if (t.pull) {
+      {
+        std::lock_guard<std::mutex> lock(t.pull->mu);
+        t.pull->ended = true;
+        t.pull->reason = reason;
+        t.pull->wake = nullptr;
+      }
+      t.pull->changed.notify_all();
+    }
   }
 
-  static client_stats snapshot(const client& c) {
-    client_stats s;
-    s.id = c.id;
-    s.fd = c.fd;
-    s.framing = c.state.framing_used();
-    s.parts_sent = c.state.parts_sent();
-    s.parts_skipped = c.state.parts_skipped();
-    s.bytes_sent = c.state.bytes_sent();
-    s.bytes_queued = c.state.bytes_queued();
-    return s;
-  }
-
-  // How long the poller may sleep: until the caller's timeout, the next stall
-  // or resend deadline, or the close deadline.
+  // How long the poller may sleep: until the caller's timeout or the hub's
+  // next deadline.
   int wait_budget(std::chrono::milliseconds timeout) const {
     const clock::time_point now = clock::now();
-    clock::time_point until =
-        timeout.count() < 0 ? clock::time_point::max() : now + timeout;
-    const bool resend = options_.resend_interval.count() > 0 && newest_seen_ &&
-                        !newest_seen_->is_last() && !close_applied_;
-    for (const auto& entry : clients_) {
-      const client& c = *entry.second;
-      if (c.blocked && options_.stall_timeout.count() > 0) {
-        until = std::min(until, c.last_progress + options_.stall_timeout);
-      } else if (resend && !c.state.has_output()) {
-        until = std::min(until, c.last_offer + options_.resend_interval);
-      }
-    }
-    if (close_applied_) until = std::min(until, close_deadline_seen_);
+    clock::time_point until = timeout.count() < 0 ? clock::time_point::max() : now + timeout;
+    until = std::min(until, next_deadline_);
     if (until == clock::time_point::max()) return -1;
     if (until <= now) return 0;
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
     return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
   }
 
-  broadcaster_options options_;
-  boundary_string boundary_;
+  bool start_thread_;
   std::error_code init_error_;
   detail::poller poller_;
-  posix_io io_;
+  detail::nonblocking_io io_;
 
   // Handed over by other threads (inbox_mu_).
   mutable std::mutex inbox_mu_;
   std::condition_variable drained_cv_;
-  std::vector<pending_client> adds_;
-  std::shared_ptr<const detail::shared_part> newest_;
+  std::vector<pending_viewer> adds_;
+  std::vector<client_id> resumed_;
+  std::unordered_set<int> fds_in_use_;  // added and not yet closed
+  std::shared_ptr<framed_part> newest_;
   std::uint64_t sequence_ = 0;
   std::size_t client_count_ = 0;  // accepted, not yet removed
-  client_id next_id_ = 1;
-  clock::time_point close_deadline_{};
+  client_id enqueued_ = 0;
   bool closing_ = false;
   bool last_published_ = false;
   bool drained_ = false;
   bool stop_ = false;
   std::atomic<std::uint64_t> parts_published_{0};
 
-  // The event loop's own state: changed by the driving thread only, under
-  // clients_mu_ so stats() can read it.
+  // The event loop's state: changed by the driving thread only, under
+  // hub_mu_ so stats() can read it.
   std::mutex driver_mu_;
-  mutable std::mutex clients_mu_;
+  mutable std::mutex hub_mu_;
+  hub hub_;
   std::atomic<std::thread::id> driving_thread_{};
-  std::unordered_map<client_id, std::unique_ptr<client>> clients_;
-  std::shared_ptr<const detail::shared_part> newest_seen_;
-  std::vector<detail::io_event> events_;
-  clock::time_point close_deadline_seen_{};
-  bool close_applied_ = false;
+  std::unordered_map<client_id, transport> transports_;
+  std::vector<client_id> ready_;
+  std::vector<client_id> pull_ids_;
+  std::vector<detail::io_event> io_events_;
+  clock::time_point next_deadline_ = clock::time_point::max();
 
   std::thread thread_;
 };

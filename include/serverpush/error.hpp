@@ -24,6 +24,9 @@ enum class errc {
   header_name_invalid,
   header_value_invalid,
   header_reserved,
+  // Kept so code that names it compiles; nothing reports it any more: a part
+  // that does not fit an announced header block ends that block's part
+  // (framer::part_head).
   header_block_already_sent,
   payload_contains_delimiter,
   part_in_progress,
@@ -36,6 +39,10 @@ enum class errc {
   sink_stalled,
   too_many_clients,
   body_started,
+  content_type_parameter_invalid,
+  viewer_already_added,
+  not_a_stream,
+  pinned_budget_exceeded,
 };
 
 namespace detail {
@@ -58,8 +65,8 @@ class error_category_impl final : public std::error_category {
       case errc::random_unavailable:
         return "the operating system's random source failed; no boundary was generated";
       case errc::content_type_invalid:
-        return "content type is not 'type/subtype[; parameters]' made of RFC 9110 "
-               "tokens, or contains a control character";
+        return "content type is not 'type/subtype' made of RFC 9110 tokens, or "
+               "contains a control character or surrounding white space";
       case errc::header_name_invalid:
         return "header name is empty or not an RFC 9110 token";
       case errc::header_value_invalid:
@@ -70,7 +77,7 @@ class error_category_impl final : public std::error_category {
                "cannot be passed as extra headers";
       case errc::header_block_already_sent:
         return "the next part's header block was already sent (announce_next "
-               "framing): its content type must match and it takes no extra headers";
+               "framing); no longer reported: such a part now ends the announced one";
       case errc::payload_contains_delimiter:
         return "payload contains the boundary delimiter CRLF--boundary (strict mode)";
       case errc::part_in_progress:
@@ -94,6 +101,18 @@ class error_category_impl final : public std::error_category {
       case errc::body_started:
         return "the multipart body has started; bytes that go before it (such as the "
                "HTTP response head) must be written before the first part";
+      case errc::content_type_parameter_invalid:
+        return "a content type parameter is not token=token or token=\"quoted string\" "
+               "(RFC 9110 section 8.3.1)";
+      case errc::viewer_already_added:
+        return "this descriptor is already a viewer of this broadcaster; the duplicate was "
+               "refused and the descriptor left to that viewer";
+      case errc::not_a_stream:
+        return "a viewer must be a socket or a pipe (a regular file or a device was refused "
+               "and closed)";
+      case errc::pinned_budget_exceeded:
+        return "the viewer was dropped: frames held for slow viewers exceeded the "
+               "broadcaster's pinned_frame_budget";
     }
     return "unknown serverpush error";
   }

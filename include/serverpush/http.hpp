@@ -1,11 +1,13 @@
 #ifndef SERVERPUSH_HTTP_HPP
 #define SERVERPUSH_HTTP_HPP
 
-// Optional helper for hosts that speak HTTP/1.x themselves: the response head
-// that must precede a multipart/x-mixed-replace body (PROTOCOL section 2).
+// Optional helpers for hosts that speak HTTP/1.x themselves: the response
+// head that must precede a multipart/x-mixed-replace body, and the framing a
+// request asks for (docs/protocol.md).
 
 #include <serverpush/detail/config.hpp>
 #include <serverpush/error.hpp>
+#include <serverpush/framer.hpp>
 #include <serverpush/header.hpp>
 
 #include <string>
@@ -42,12 +44,23 @@ inline bool is_head_owned(std::string_view name) noexcept {
 
 }  // namespace detail
 
+// The framing a request asks for, from its Sec-Fetch-Dest header value
+// (empty when absent): a browser's <img> ("image") shows a part only once the
+// next part's header block has arrived, so it gets announce_next (no frame of
+// lag); everything else (FFmpeg, GStreamer, curl, scripts, documents) gets
+// content_length, which every parser reads exactly.
+constexpr framing framing_for(std::string_view sec_fetch_dest) noexcept {
+  return serverpush::detail::iequals(sec_fetch_dest, "image") ? framing::announce_next
+                                                              : framing::content_length;
+}
+
 // "HTTP/1.x 200 OK" and the headers every client and proxy needs to treat the
 // body as a live stream: no caching, no proxy buffering, no Content-Length.
-// `content_type` is the stream's, e.g. MultipartWriter::content_type().
-// On a rejected content type or extra header, returns "" and sets `ec`.
-inline std::string stream_response_head(std::string_view content_type,
-                                        const response_options& options, std::error_code& ec) {
+// `content_type` is the stream's, e.g. MultipartWriter::content_type() or
+// Broadcaster::content_type(). On a rejected content type or extra header,
+// returns "" and sets `ec`.
+inline std::string response_head(std::string_view content_type, const response_options& options,
+                                 std::error_code& ec) {
   ec = validate_content_type(content_type);
   if (ec) return {};
   for (const header& h : options.extra_headers) {
@@ -74,17 +87,33 @@ inline std::string stream_response_head(std::string_view content_type,
   return out;
 }
 
-inline std::string stream_response_head(std::string_view content_type, std::error_code& ec) {
-  return stream_response_head(content_type, response_options{}, ec);
+inline std::string response_head(std::string_view content_type, std::error_code& ec) {
+  return response_head(content_type, response_options{}, ec);
 }
 
 #if SERVERPUSH_HAS_EXCEPTIONS
-inline std::string stream_response_head(std::string_view content_type,
-                                        const response_options& options = {}) {
+inline std::string response_head(std::string_view content_type,
+                                 const response_options& options = {}) {
   std::error_code ec;
-  std::string out = stream_response_head(content_type, options, ec);
+  std::string out = response_head(content_type, options, ec);
   if (ec) serverpush::detail::throw_error(ec);
   return out;
+}
+#endif
+
+// The former name of response_head().
+[[deprecated("use serverpush::http::response_head")]] inline std::string stream_response_head(
+    std::string_view content_type, const response_options& options, std::error_code& ec) {
+  return response_head(content_type, options, ec);
+}
+[[deprecated("use serverpush::http::response_head")]] inline std::string stream_response_head(
+    std::string_view content_type, std::error_code& ec) {
+  return response_head(content_type, ec);
+}
+#if SERVERPUSH_HAS_EXCEPTIONS
+[[deprecated("use serverpush::http::response_head")]] inline std::string stream_response_head(
+    std::string_view content_type, const response_options& options = {}) {
+  return response_head(content_type, options);
 }
 #endif
 

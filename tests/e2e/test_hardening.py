@@ -16,8 +16,7 @@ figure compared to a bound is CPU time (a resource count, from /proc).
   request; a reader that never reads is closed after --response-timeout.
 - limits: every limit is in --help; --max-viewers answers 503 past it;
   --max-fds sets RLIMIT_NOFILE; --max-connections closes a connection past it.
-- half_closed_viewer (not in the default list yet): a half-closed viewer of
-  /stream.mjpg keeps its stream; that needs the Broadcaster to keep it.
+- half_closed_viewer: a half-closed viewer of /stream.mjpg keeps its stream.
 """
 
 import os
@@ -449,8 +448,8 @@ def connect_head(port):
 
 
 def main():
-    # half_closed_viewer waits for the Broadcaster to keep a viewer whose input ended.
-    which = sys.argv[2:] or ["idle_flood", "fd_exhaustion", "half_closed", "slow_readers", "limits"]
+    which = sys.argv[2:] or ["idle_flood", "fd_exhaustion", "half_closed", "half_closed_viewer",
+                             "slow_readers", "limits"]
     for name in which:
         globals()[name]()
     return 0

@@ -1,5 +1,5 @@
-#ifndef SERVERPUSH_BROADCAST_POLLER_HPP
-#define SERVERPUSH_BROADCAST_POLLER_HPP
+#ifndef SERVERPUSH_DETAIL_POLLER_HPP
+#define SERVERPUSH_DETAIL_POLLER_HPP
 
 #include <cerrno>
 #include <cstddef>
@@ -71,27 +71,29 @@ class poller {
   std::error_code add(int fd, std::uint64_t key) {
 #if SERVERPUSH_USE_EPOLL
     ::epoll_event ev{};
-    ev.events = interest(false);
+    ev.events = interest(true, false);
     ev.data.u64 = key;
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return last_error();
 #else
     index_[fd] = fds_.size();
-    fds_.push_back(::pollfd{fd, static_cast<short>(interest(false)), 0});
+    fds_.push_back(::pollfd{fd, static_cast<short>(interest(true, false)), 0});
     keys_.push_back(key);
 #endif
     return {};
   }
 
-  void want_write(int fd, std::uint64_t key, bool on) {
+  // What to wait for on a registered descriptor: input (until its end was
+  // seen), writability (while its socket is full). Errors always show.
+  void watch(int fd, std::uint64_t key, bool read, bool write) {
 #if SERVERPUSH_USE_EPOLL
     ::epoll_event ev{};
-    ev.events = interest(on);
+    ev.events = interest(read, write);
     ev.data.u64 = key;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
 #else
     (void)key;
     const auto it = index_.find(fd);
-    if (it != index_.end()) fds_[it->second].events = static_cast<short>(interest(on));
+    if (it != index_.end()) fds_[it->second].events = static_cast<short>(interest(read, write));
 #endif
   }
 
@@ -166,12 +168,12 @@ class poller {
  private:
   static constexpr std::uint64_t wake_key = ~std::uint64_t{0};
 
-  static unsigned interest(bool writable) noexcept {
+  static unsigned interest(bool read, bool write) noexcept {
 #if SERVERPUSH_USE_EPOLL
-    // Reading shows a peer that went away while nothing was being sent.
-    return EPOLLIN | EPOLLRDHUP | (writable ? static_cast<unsigned>(EPOLLOUT) : 0u);
+    return (read ? static_cast<unsigned>(EPOLLIN | EPOLLRDHUP) : 0u) |
+           (write ? static_cast<unsigned>(EPOLLOUT) : 0u);
 #else
-    return POLLIN | (writable ? POLLOUT : 0);
+    return (read ? POLLIN : 0) | (write ? POLLOUT : 0);
 #endif
   }
 

@@ -1,13 +1,14 @@
-// The per-client state machine, driven by a fake socket that takes a fixed
+// The per-viewer serializer, driven by a fake socket that takes a fixed
 // number of bytes per write: no torn part at any split, newest part chosen,
-// byte-exact openings and closes for every framing.
+// byte-exact openings and closes for every framing, the one framing rule
+// after an announced header block.
 
 #include "testing.hpp"
 
 #include "multipart_reader.hpp"
 
-#include <serverpush/broadcast/client_state.hpp>
-#include <serverpush/broadcast/shared_part.hpp>
+#include <serverpush/broadcast/framed_part.hpp>
+#include <serverpush/broadcast/serializer.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -17,18 +18,20 @@
 using serverpush::const_buffer;
 using serverpush::framing;
 using serverpush::header;
-using serverpush::detail::client_state;
-using serverpush::detail::shared_part;
+using serverpush::framed_part;
+using serverpush::stream_serializer;
 
 namespace {
 
 constexpr std::string_view boundary = "BND";
 
-std::shared_ptr<const shared_part> make_part(std::uint64_t seq, std::string_view type,
+std::shared_ptr<const framed_part> make_part(std::uint64_t seq, std::string_view type,
                                              std::string_view payload, bool last = false,
                                              serverpush::header_list headers = {}) {
   std::error_code ec;
-  auto part = shared_part::make(boundary, type, payload, headers, last, ec);
+  serverpush::frame_options o;
+  o.last = last;
+  auto part = framed_part::make(boundary, type, payload, headers, o, ec);
   REQUIRE_FALSE(ec);
   part->set_sequence(seq);
   return part;
@@ -40,9 +43,9 @@ struct fake_socket {
   std::string wire;
 
   // One write: what the state machine offers, cut to `chunk`. Returns bytes taken.
-  std::size_t write(client_state& c) {
-    const_buffer bufs[client_state::max_buffers];
-    const std::size_t n = c.prepare(bufs);
+  std::size_t write(stream_serializer& c) {
+    const auto bufs = c.prepare();
+    const std::size_t n = bufs.size();
     std::size_t taken = 0;
     for (std::size_t i = 0; i < n && taken < chunk; ++i) {
       const std::size_t take = std::min(chunk - taken, bufs[i].size);
@@ -53,13 +56,13 @@ struct fake_socket {
     return taken;
   }
 
-  void drain(client_state& c) {
+  void drain(stream_serializer& c) {
     while (write(c) != 0) {
     }
   }
 };
 
-std::string drain_all(client_state& c) {
+std::string drain_all(stream_serializer& c) {
   fake_socket s{1 << 20, {}};
   s.drain(c);
   return s.wire;
@@ -71,7 +74,7 @@ const framing all_framings[] = {framing::content_length, framing::eager_delimite
 }  // namespace
 
 TEST_CASE("content_length: head, parts and close, byte-exact") {
-  client_state c(boundary, framing::content_length, "HEAD\r\n\r\n");
+  stream_serializer c(boundary, framing::content_length, "HEAD\r\n\r\n");
   c.offer(make_part(1, "text/plain", "aaa"));
   std::string wire = drain_all(c);
   c.offer(make_part(2, "text/plain", "bb"));
@@ -83,14 +86,14 @@ TEST_CASE("content_length: head, parts and close, byte-exact") {
         "--BND\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\naaa\r\n"
         "--BND\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nbb\r\n"
         "--BND--\r\n");
-  CHECK(c.finished());
+  CHECK(c.done());
   CHECK(c.parts_sent() == 2);
   CHECK(c.parts_skipped() == 0);
   CHECK(c.bytes_sent() == wire.size());
 }
 
 TEST_CASE("eager_delimiter: opening, early delimiter, close ends the open part empty") {
-  client_state c(boundary, framing::eager_delimiter, "");
+  stream_serializer c(boundary, framing::eager_delimiter, "");
   c.offer(make_part(1, "text/plain", "aaa"));
   std::string wire = drain_all(c);
   c.offer(make_part(2, "image/jpeg", "bb"));
@@ -105,7 +108,7 @@ TEST_CASE("eager_delimiter: opening, early delimiter, close ends the open part e
 }
 
 TEST_CASE("announce_next: joining client gets the header block before its first payload") {
-  client_state c(boundary, framing::announce_next, "H");
+  stream_serializer c(boundary, framing::announce_next, "H");
   c.offer(make_part(1, "image/jpeg", "aaa"));
   std::string wire = drain_all(c);
   CHECK(wire == "H--BND\r\nContent-Type: image/jpeg\r\n\r\naaa\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n");
@@ -117,7 +120,7 @@ TEST_CASE("announce_next: joining client gets the header block before its first 
 }
 
 TEST_CASE("announce_next: a new content type ends the announced part empty and opens a full one") {
-  client_state c(boundary, framing::announce_next, "");
+  stream_serializer c(boundary, framing::announce_next, "");
   c.offer(make_part(1, "text/plain", "aaa"));
   std::string wire = drain_all(c);
   const header extra[] = {{"X-Seq", "2"}};
@@ -141,7 +144,7 @@ TEST_CASE("announce_next: a new content type ends the announced part empty and o
 TEST_CASE("last part: every framing ends with CRLF and close adds only the close delimiter") {
   for (framing f : all_framings) {
     CAPTURE(static_cast<int>(f));
-    client_state c(boundary, f, "");
+    stream_serializer c(boundary, f, "");
     c.offer(make_part(1, "text/html", "one"));
     std::string wire = drain_all(c);
     c.offer(make_part(2, "text/html", "two", true));
@@ -159,28 +162,50 @@ TEST_CASE("last part: every framing ends with CRLF and close adds only the close
 
 TEST_CASE("close with no part sent: the close delimiter alone, after the head") {
   for (framing f : all_framings) {
-    client_state c(boundary, f, "H");
+    stream_serializer c(boundary, f, "H");
     c.close();
     CHECK(drain_all(c) == "H--BND--\r\n");
-    CHECK(c.finished());
+    CHECK(c.done());
   }
 }
 
-TEST_CASE("extra headers go out with content_length and eager, not announce_next") {
-  const header extra[] = {{"X-Timestamp", "17"}};
+TEST_CASE("extra headers reach every framing; announce_next ends the announced part first") {
+  const header extra[] = {{"X-Frame", "17"}};
   for (framing f : all_framings) {
-    client_state c(boundary, f, "");
+    stream_serializer c(boundary, f, "");
     c.offer(make_part(1, "image/jpeg", "x", false, extra));
+    std::string wire = drain_all(c);
+    c.offer(make_part(2, "image/jpeg", "y", false, extra));
+    wire += drain_all(c);
     c.close();
-    const std::string wire = drain_all(c);
-    const bool carries = wire.find("X-Timestamp: 17\r\n") != std::string::npos;
-    CHECK(carries == (f != framing::announce_next));
+    wire += drain_all(c);
+    const auto parsed = test::parse_multipart(wire, boundary);
+    REQUIRE(parsed.error.empty());
+    std::size_t carrying = 0;
+    for (const auto& p : parsed.parts) {
+      if (!p.body.empty()) CHECK(p.headers == decltype(p.headers){{"X-Frame", "17"}});
+      carrying += p.body.empty() ? 0 : 1;
+    }
+    CHECK(carrying == 2);
   }
+  stream_serializer c(boundary, framing::announce_next, "");
+  c.offer(make_part(1, "image/jpeg", "x", false, extra));
+  std::string wire = drain_all(c);
+  c.offer(make_part(2, "image/jpeg", "y", false, extra));
+  wire += drain_all(c);
+  // A first part with extra headers opens with the delimiter line and its
+  // complete header block; the announced block after it does not fit the
+  // second, which ends it empty and goes out complete.
+  CHECK(wire ==
+        "--BND\r\nContent-Type: image/jpeg\r\nContent-Length: 1\r\nX-Frame: 17\r\n\r\n"
+        "x\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n"
+        "\r\n--BND\r\nContent-Type: image/jpeg\r\nContent-Length: 1\r\nX-Frame: 17\r\n\r\n"
+        "y\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n");
 }
 
 TEST_CASE("latest wins: a part in flight is finished, then the newest; the one between is skipped") {
   for (framing f : all_framings) {
-    client_state c(boundary, f, "");
+    stream_serializer c(boundary, f, "");
     fake_socket s{1, {}};
     c.offer(make_part(1, "text/plain", "first"));
     REQUIRE(s.write(c) == 1);  // part 1 is now in flight
@@ -203,10 +228,9 @@ TEST_CASE("latest wins: a part in flight is finished, then the newest; the one b
 }
 
 TEST_CASE("a part not begun is replaced by a newer one") {
-  client_state c(boundary, framing::content_length, "");
+  stream_serializer c(boundary, framing::content_length, "");
   c.offer(make_part(1, "text/plain", "old"));
-  const_buffer bufs[client_state::max_buffers];
-  REQUIRE(c.prepare(bufs) > 0);
+  REQUIRE_FALSE(c.prepare().empty());
   c.consume(0);  // the socket was full
   c.offer(make_part(2, "text/plain", "new"));
   const std::string wire = drain_all(c);
@@ -216,7 +240,7 @@ TEST_CASE("a part not begun is replaced by a newer one") {
 }
 
 TEST_CASE("parts published while a client was not offered them count as skipped") {
-  client_state c(boundary, framing::content_length, "");
+  stream_serializer c(boundary, framing::content_length, "");
   c.offer(make_part(4, "text/plain", "a"));
   drain_all(c);
   c.offer(make_part(7, "text/plain", "b"));
@@ -227,27 +251,23 @@ TEST_CASE("parts published while a client was not offered them count as skipped"
 
 TEST_CASE("every client sends the same payload bytes: no per-client copy") {
   auto part = make_part(1, "image/jpeg", std::string(1000, 'x'));
-  client_state a(boundary, framing::content_length, "");
-  client_state b(boundary, framing::announce_next, "head");
+  stream_serializer a(boundary, framing::content_length, "");
+  stream_serializer b(boundary, framing::announce_next, "head");
   a.offer(part);
   b.offer(part);
-  const_buffer ba[client_state::max_buffers];
-  const_buffer bb[client_state::max_buffers];
-  const std::size_t na = a.prepare(ba);
-  const std::size_t nb = b.prepare(bb);
-  auto points_at_payload = [&](const const_buffer* bufs, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (bufs[i].data == part->payload().data() && bufs[i].size == 1000) return true;
+  auto points_at_payload = [&](const stream_serializer::buffers& bufs) {
+    for (const const_buffer& b : bufs) {
+      if (b.data == part->payload().data() && b.size == 1000) return true;
     }
     return false;
   };
-  CHECK(points_at_payload(ba, na));
-  CHECK(points_at_payload(bb, nb));
-  CHECK(part.use_count() == 3);
+  CHECK(points_at_payload(a.prepare()));
+  CHECK(points_at_payload(b.prepare()));
+  CHECK(part.use_count() == 5);  // each serializer holds it as pending and as prepared
 }
 
 TEST_CASE("resending the newest part to an idle client") {
-  client_state c(boundary, framing::announce_next, "");
+  stream_serializer c(boundary, framing::announce_next, "");
   auto part = make_part(1, "image/jpeg", "frame");
   c.offer(part);
   drain_all(c);
@@ -279,7 +299,7 @@ TEST_CASE("no torn part at any write size, close clean at every point") {
         CAPTURE(static_cast<int>(f));
         CAPTURE(chunk);
         CAPTURE(last_mode);
-        client_state c(boundary, f, "HTTP/1.1 200 OK\r\n\r\n");
+        stream_serializer c(boundary, f, "HTTP/1.1 200 OK\r\n\r\n");
         fake_socket s{chunk, {}};
         std::uint32_t rng = static_cast<std::uint32_t>(chunk * 2654435761u + last_mode);
         auto next = [&rng] {
@@ -288,7 +308,7 @@ TEST_CASE("no torn part at any write size, close clean at every point") {
         };
         std::size_t offered = 0;
         const std::size_t close_at = next() % 60;
-        for (std::size_t step = 0; step < 100000 && !c.finished(); ++step) {
+        for (std::size_t step = 0; step < 100000 && !c.done(); ++step) {
           if (!c.closing() && offered < published.size() && next() % 3 == 0) {
             const bool last = last_mode == 1 && offered + 1 == published.size();
             c.offer(make_part(offered + 1, published[offered].type, published[offered].payload,
@@ -299,7 +319,7 @@ TEST_CASE("no torn part at any write size, close clean at every point") {
           if (next() % 5 == 0) continue;  // the socket is full this round
           s.write(c);
         }
-        REQUIRE(c.finished());
+        REQUIRE(c.done());
         REQUIRE(s.wire.substr(0, 19) == "HTTP/1.1 200 OK\r\n\r\n");
         const auto parsed = test::parse_multipart(std::string_view(s.wire).substr(19), boundary);
         REQUIRE(parsed.error.empty());
@@ -337,7 +357,7 @@ TEST_CASE("close at every point of a live stream leaves a valid body") {
     for (std::size_t close_at = 0; close_at < 60; ++close_at) {
       CAPTURE(static_cast<int>(f));
       CAPTURE(close_at);
-      client_state c(boundary, f, "");
+      stream_serializer c(boundary, f, "");
       fake_socket s{7, {}};
       c.offer(make_part(1, "image/jpeg", std::string(50, 'p')));
       for (std::size_t step = 0; step < close_at; ++step) {
@@ -346,7 +366,7 @@ TEST_CASE("close at every point of a live stream leaves a valid body") {
       }
       c.close();
       s.drain(c);
-      REQUIRE(c.finished());
+      REQUIRE(c.done());
       const auto parsed = test::parse_multipart(s.wire, boundary);
       REQUIRE(parsed.error.empty());
       CHECK(parsed.closed);
@@ -355,5 +375,83 @@ TEST_CASE("close at every point of a live stream leaves a valid body") {
       CHECK(real == c.parts_sent());
       CHECK(real >= 1);
     }
+  }
+}
+
+// The same stream written at every write size is the same bytes: a golden
+// per framing (head, opening, a type change with extra headers, a last part
+// and the close delimiter).
+TEST_CASE("exact bytes at every write size, every framing") {
+  const header extra[] = {{"X-Frame", "2"}};
+  const std::string golden[] = {
+      // content_length
+      "H\r\n\r\n"
+      "--BND\r\nContent-Type: image/jpeg\r\nContent-Length: 5\r\n\r\nfirst\r\n"
+      "--BND\r\nContent-Type: text/html\r\nContent-Length: 6\r\nX-Frame: 2\r\n\r\nsecond\r\n"
+      "--BND\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nthird\r\n"
+      "--BND--\r\n",
+      // eager_delimiter
+      "H\r\n\r\n--BND\r\n"
+      "Content-Type: image/jpeg\r\nContent-Length: 5\r\n\r\nfirst\r\n--BND\r\n"
+      "Content-Type: text/html\r\nContent-Length: 6\r\nX-Frame: 2\r\n\r\nsecond\r\n--BND\r\n"
+      "Content-Type: text/html\r\nContent-Length: 5\r\n\r\nthird\r\n"
+      "--BND--\r\n",
+      // announce_next: the type change ends the announced part empty
+      "H\r\n\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n"
+      "first\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n"
+      "\r\n--BND\r\nContent-Type: text/html\r\nContent-Length: 6\r\nX-Frame: 2\r\n\r\n"
+      "second\r\n--BND\r\nContent-Type: text/html\r\n\r\n"
+      "third\r\n"
+      "--BND--\r\n",
+  };
+  for (std::size_t i = 0; i < 3; ++i) {
+    const framing f = all_framings[i];
+    for (std::size_t chunk = 1; chunk <= golden[i].size() + 1; ++chunk) {
+      CAPTURE(i);
+      CAPTURE(chunk);
+      stream_serializer c(boundary, f, "H\r\n\r\n");
+      fake_socket s{chunk, {}};
+      c.offer(make_part(1, "image/jpeg", "first"));
+      s.drain(c);
+      c.offer(make_part(2, "text/html", "second", false, extra));
+      s.drain(c);
+      c.offer(make_part(3, "text/html", "third", true));
+      c.close();
+      s.drain(c);
+      CHECK(c.done());
+      CHECK(s.wire == golden[i]);
+    }
+  }
+}
+
+// An asynchronous write is in flight between prepare() and consume(): a
+// newer offer must neither free nor replace the bytes being written.
+TEST_CASE("prepared buffers stay valid and committed when a newer part arrives mid-write") {
+  for (framing f : all_framings) {
+    stream_serializer c(boundary, f, "");
+    std::string wire;
+    c.offer(make_part(1, "text/plain", "old"));
+    const auto bufs = c.prepare();
+    std::string flat;
+    for (const const_buffer& b : bufs) flat.append(b.data, b.size);
+    c.offer(make_part(2, "text/plain", "new"));  // the first part's only owner is now c
+    std::string again;
+    for (const const_buffer& b : bufs) again.append(b.data, b.size);  // still readable
+    CHECK(again == flat);
+    wire += flat.substr(0, 3);
+    c.consume(3);  // part 1 has begun: it is finished first
+    fake_socket s{1 << 20, {}};
+    s.drain(c);
+    c.close();
+    s.drain(c);
+    wire += s.wire;
+    const auto parsed = test::parse_multipart(wire, boundary);
+    REQUIRE(parsed.error.empty());
+    std::vector<std::string> bodies;
+    for (const auto& p : parsed.parts) {
+      if (!p.body.empty()) bodies.push_back(p.body);
+    }
+    CHECK(bodies == std::vector<std::string>{"old", "new"});
+    CHECK(c.parts_skipped() == 0);
   }
 }
