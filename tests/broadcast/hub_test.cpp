@@ -211,7 +211,7 @@ TEST_CASE("offline policy: an invalid placeholder is refused at construction") {
   CHECK(ec == serverpush::errc::content_type_invalid);
 }
 
-TEST_CASE("offline policy: end every stream, and new viewers at once, until the source is back") {
+TEST_CASE("offline policy: end every stream; the offline clock runs only while someone watches") {
   hub_options o = with_boundary();
   o.offline.after = 5s;
   o.offline.action = serverpush::offline_action::end_stream;
@@ -231,12 +231,22 @@ TEST_CASE("offline policy: end every stream, and new viewers at once, until the 
   CHECK(e[1].kind == hub_event_kind::removed);
   CHECK_FALSE(e[1].reason);  // a clean end: the page reconnects
   h.release(v);
-  const client_id late = add(h, {framing::content_length, "H"}, t0 + 6s);
-  CHECK(drain(h, late, t0 + 6s) == "H--HUB--\r\n");
-  h.release(late);
-  publish(h, "back", t0 + 7s);
-  const client_id again = add(h, {framing::content_length, ""}, t0 + 7s);
-  CHECK(bodies(drain(h, again, t0 + 7s)) == std::vector<std::string>{"back"});
+  // Nobody watches: no deadline. A viewer reconnecting at 60 s gets the last
+  // part and `after` for the source (started by on_first_viewer) to deliver.
+  CHECK(h.next_deadline() == hub::clock::time_point::max());
+  const client_id back = add(h, {framing::content_length, ""}, t0 + 60s);
+  const client_id joining = add(h, {framing::content_length, ""}, t0 + 61s);
+  CHECK(bodies(drain(h, back, t0 + 60s)) == std::vector<std::string>{"last-seen"});
+  drain(h, joining, t0 + 61s);
+  CHECK(h.next_deadline() == t0 + 65s);
+  h.tick(t0 + 65s);
+  CHECK(drain(h, back, t0 + 65s) == "--HUB--\r\n");
+  // Joining while it is offline and others watch: ended at once.
+  const client_id late = add(h, {framing::content_length, "H"}, t0 + 65s);
+  CHECK(drain(h, late, t0 + 65s) == "H--HUB--\r\n");
+  publish(h, "fresh", t0 + 66s);
+  const client_id again = add(h, {framing::content_length, ""}, t0 + 66s);
+  CHECK(bodies(drain(h, again, t0 + 66s)) == std::vector<std::string>{"fresh"});
 }
 
 TEST_CASE("a viewer with bytes waiting and none taken for stall_timeout is removed") {

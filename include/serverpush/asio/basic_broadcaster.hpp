@@ -206,6 +206,7 @@ class basic_broadcaster {
     std::unordered_map<client_id, std::unique_ptr<viewer_base>> viewers;
     std::vector<client_id> ready;
     std::vector<hub_event> events;
+    std::vector<client_id> finished;  // removed: free once no write is in flight
     std::function<void()> on_drained;
     bool pump_posted = false;
 
@@ -244,7 +245,9 @@ class basic_broadcaster {
         if (it == viewers.end()) return;
         viewer_base& v = *it->second;
         v.writing = false;
-        if (!v.removed) {
+        if (v.removed) {
+          finished.push_back(id);  // its write came back: free it now
+        } else {
           if (ec) {
             hub.consume(id, 0, clock::now());
             hub.fail(id, std::error_code(ec));
@@ -283,7 +286,7 @@ class basic_broadcaster {
     std::shared_ptr<state> self() { return self_.lock(); }
 
     // Closes the transports of removed viewers; frees those with no write in
-    // flight (the others are freed when their write completes).
+    // flight (the others when their write comes back).
     void settle(std::vector<hub_event>& happened, std::function<void()>& drained) {
       hub.take_events(events);
       for (const hub_event& e : events) {
@@ -292,17 +295,18 @@ class basic_broadcaster {
         if (it == viewers.end()) continue;
         it->second->removed = true;
         it->second->shut();
+        finished.push_back(e.viewer.id);
       }
       happened.insert(happened.end(), events.begin(), events.end());
       events.clear();
-      for (auto it = viewers.begin(); it != viewers.end();) {
-        if (it->second->removed && !it->second->writing) {
-          hub.release(it->first);
-          it = viewers.erase(it);
-        } else {
-          ++it;
+      for (client_id id : finished) {
+        const auto it = viewers.find(id);
+        if (it != viewers.end() && !it->second->writing) {
+          hub.release(id);
+          viewers.erase(it);
         }
       }
+      finished.clear();
       if (hub.drained() && viewers.empty() && on_drained) {
         drained = std::move(on_drained);
         on_drained = nullptr;

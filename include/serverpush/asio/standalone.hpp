@@ -13,6 +13,10 @@
 #error "serverpush/asio/standalone.hpp needs standalone Asio (<asio.hpp>; Debian: libasio-dev)"
 #endif
 
+#include <serverpush/detail/config.hpp>
+
+#if SERVERPUSH_HAS_EXCEPTIONS
+
 #include <asio.hpp>
 
 #include <serverpush/asio/basic_broadcaster.hpp>
@@ -40,5 +44,23 @@ struct standalone_net {
 using asio_broadcaster = asio_driver::basic_broadcaster<asio_driver::standalone_net>;
 
 }  // namespace serverpush
+
+#else
+
+// Standalone Asio 1.22 does not compile without exceptions; Boost.Asio does
+// (it then calls a boost::throw_exception you define). The name stays, so the
+// mistake is reported where it is used.
+namespace serverpush {
+namespace asio_driver {
+template <bool Never = false>
+struct standalone_asio_needs_exceptions {
+  static_assert(Never,
+                "standalone Asio needs exceptions; without them use serverpush/asio/boost.hpp");
+};
+}  // namespace asio_driver
+using asio_broadcaster = asio_driver::standalone_asio_needs_exceptions<>;
+}  // namespace serverpush
+
+#endif
 
 #endif

@@ -147,7 +147,13 @@ class hub {
     auto v = std::make_unique<viewer>(id, fd, boundary_.view(), std::move(options), now);
     viewer& ref = *v;
     viewers_.emplace(ref.id, std::move(v));
-    if (++live_ == 1) events_.push_back({hub_event_kind::first_viewer, {}, {}});
+    if (++live_ == 1) {
+      events_.push_back({hub_event_kind::first_viewer, {}, {}});
+      // The offline clock runs only while someone watches: a source started
+      // by on_first_viewer gets `after` to deliver its first part.
+      last_activity_ = now;
+      offline_fired_ = false;
+    }
     if (offline_fired_ && options_.offline.action == offline_action::end_stream) {
       ref.ser.close();  // the source is offline: end at once, the page reconnects later
     } else if (newest_) {
@@ -371,7 +377,9 @@ class hub {
   }
 
   bool offline_armed() const noexcept {
-    if (options_.offline.after.count() <= 0 || closing_ || last_published_) return false;
+    if (options_.offline.after.count() <= 0 || closing_ || last_published_ || live_ == 0) {
+      return false;
+    }
     switch (options_.offline.action) {
       case offline_action::repeat_last:
         return newest_ != nullptr;

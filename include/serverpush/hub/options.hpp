@@ -57,11 +57,14 @@ enum class offline_action : unsigned char {
   none,          // keep waiting
   repeat_last,   // re-send the newest part every `after`
   placeholder,   // publish the placeholder part once (it stays the newest)
-  end_stream,    // end every viewer's stream (close delimiter, EOF) so pages reconnect
+  end_stream,    // end every viewer's stream (close delimiter, EOF) so pages reconnect;
+                 // viewers joining meanwhile (others still watching) are ended at once
 };
 
 struct offline_policy {
-  std::chrono::milliseconds after{0};  // 0: off; counted from the last publish (or the start)
+  // 0: off. Counted while someone watches, from the last publish or the
+  // first viewer's arrival, whichever is later.
+  std::chrono::milliseconds after{0};
   offline_action action = offline_action::none;
   std::string placeholder_type;  // placeholder: its content type, e.g. "image/jpeg"
   std::string placeholder;       // placeholder: its payload
