@@ -203,6 +203,37 @@ TEST_CASE("asio driver: hooks, stall timeout and removal reasons") {
   ::close(client);
 }
 
+TEST_CASE("asio driver: after close() the io_context runs out of work without an on_drained") {
+  listener l;
+  net::io_context ioc;
+  std::error_code hub_ec;
+  hub_type hub(executor_of(ioc), asio_options(), hub_ec);
+  REQUIRE_FALSE(hub_ec);
+  const auto [client, server] = l.connect_pair();
+  bound_reads(client);
+  std::error_code ec;
+  hub.add(adopt(ioc, server), {}, ec);  // arms the stall deadline
+  REQUIRE_FALSE(ec);
+  hub.publish("text/plain", "one", ec);
+  REQUIRE_FALSE(ec);
+  std::atomic<bool> returned{false};
+  std::thread io([&] {
+    ioc.run();
+    returned = true;
+  });
+  std::string got;
+  std::thread reader([&] { got = read_all(client); });
+  hub.close();
+  const bool ran_out = eventually([&] { return returned.load(); }, 30000);
+  if (!ran_out) ioc.stop();  // a failed check must still end the test
+  io.join();
+  reader.join();
+  CHECK(ran_out);
+  CHECK(got.size() > 0);
+  CHECK(got.compare(got.size() - 14, 14, "--LOOPBACK--\r\n") == 0);
+  ::close(client);
+}
+
 namespace {
 
 // A fresh self-signed certificate and key, PEM, made in memory.

@@ -54,6 +54,12 @@ template <class T>
 struct has_lowest_layer<T, std::void_t<decltype(std::declval<T&>().lowest_layer())>>
     : std::true_type {};
 
+// beast::tcp_stream has no lowest_layer(); it hands out its socket().
+template <class T, class = void>
+struct has_socket : std::false_type {};
+template <class T>
+struct has_socket<T, std::void_t<decltype(std::declval<T&>().socket())>> : std::true_type {};
+
 }  // namespace detail
 
 template <class Net>
@@ -185,10 +191,17 @@ class basic_broadcaster {
 
     void shut() override {
       if constexpr (detail::has_lowest_layer<Stream>::value) {
-        typename Net::error_code ignored;
-        stream.lowest_layer().shutdown(Net::shutdown_both, ignored);
-        stream.lowest_layer().close(ignored);
+        shut(stream.lowest_layer());
+      } else if constexpr (detail::has_socket<Stream>::value) {
+        shut(stream.socket());
       }
+    }
+
+    template <class Socket>
+    static void shut(Socket& socket) {
+      typename Net::error_code ignored;
+      socket.shutdown(Net::shutdown_both, ignored);
+      socket.close(ignored);
     }
 
     Stream stream;
@@ -307,15 +320,22 @@ class basic_broadcaster {
         }
       }
       finished.clear();
-      if (hub.drained() && viewers.empty() && on_drained) {
-        drained = std::move(on_drained);
-        on_drained = nullptr;
+      // Once drained nothing is left to wait for: the timer goes too, so the
+      // host's io_context runs out of work and run() returns.
+      if (is_finished()) {
+        if (on_drained) {
+          drained = std::move(on_drained);
+          on_drained = nullptr;
+        }
         timer.cancel();
         armed = clock::time_point::max();
       }
     }
 
+    bool is_finished() const { return hub.drained() && viewers.empty(); }
+
     void arm() {
+      if (is_finished()) return;
       const clock::time_point next = hub.next_deadline();
       if (next == armed) return;
       armed = next;
