@@ -6,10 +6,6 @@
 #include <string>
 #include <system_error>
 
-#if SERVERPUSH_HAS_EXCEPTIONS
-#include <stdexcept>
-#endif
-
 namespace serverpush {
 
 // Every failure the library itself detects. Sink failures keep their own

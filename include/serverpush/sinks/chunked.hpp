@@ -57,7 +57,7 @@ class chunked_sink {
       char line[2 * sizeof(std::size_t) + 2];
       local[0] = size_line(chunk_size, line);
       local[n++] = const_buffer{"\r\n", 2};
-      detail::write_all(inner_, local, n, ec);
+      detail::write_gather(inner_, local, n, ec);
       if (ec) return total;
       total += chunk_size;
     }
