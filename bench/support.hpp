@@ -63,6 +63,15 @@ struct counting_io {
     ++calls;
     return ::write(fd, data, size);
   }
+  // The signal calls a pipe write may make (see fd_sink) count too.
+  int sigaction(int sig, const struct ::sigaction* act, struct ::sigaction* old) noexcept {
+    ++calls;
+    return ::sigaction(sig, act, old);
+  }
+  int pthread_sigmask(int how, const sigset_t* set, sigset_t* old) noexcept {
+    ++calls;
+    return ::pthread_sigmask(how, set, old);
+  }
 };
 
 // Where fd benchmarks write.

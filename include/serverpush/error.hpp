@@ -6,10 +6,6 @@
 #include <string>
 #include <system_error>
 
-#if SERVERPUSH_HAS_EXCEPTIONS
-#include <stdexcept>
-#endif
-
 namespace serverpush {
 
 // Every failure the library itself detects. Sink failures keep their own
@@ -127,6 +123,51 @@ inline const std::error_category& error_category() noexcept {
 
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
+}
+
+// True when the stream an error came from cannot continue: bytes of a part
+// may have reached the client (sink_failed, writer_failed, sink_stalled, or
+// any code of another category, which comes from a sink or the system), or
+// the writer was never usable (random_unavailable and the boundary errors,
+// which a writer only reports after a failed construction). The host drops
+// that client. False for a call that was refused and wrote nothing, leaving
+// the stream as it was: bad content type or header, strict-mode delimiter,
+// begin_part/end_part out of order, length checks, a part after close(), a
+// head after the body started, too_many_clients (the hub's other viewers
+// carry on). An empty code is not fatal.
+inline bool is_fatal(const std::error_code& ec) noexcept {
+  if (!ec) return false;
+  if (ec.category() != error_category()) return true;
+  switch (static_cast<errc>(ec.value())) {
+    case errc::boundary_empty:
+    case errc::boundary_too_long:
+    case errc::boundary_invalid_char:
+    case errc::boundary_trailing_space:
+    case errc::random_unavailable:
+    case errc::sink_failed:
+    case errc::writer_failed:
+    case errc::sink_stalled:
+    case errc::pinned_budget_exceeded:  // that viewer's stream is over
+      return true;
+    case errc::content_type_invalid:
+    case errc::content_type_parameter_invalid:
+    case errc::header_name_invalid:
+    case errc::header_value_invalid:
+    case errc::header_reserved:
+    case errc::header_block_already_sent:
+    case errc::payload_contains_delimiter:
+    case errc::part_in_progress:
+    case errc::no_part_in_progress:
+    case errc::length_exceeded:
+    case errc::length_mismatch:
+    case errc::stream_closed:
+    case errc::too_many_clients:
+    case errc::body_started:
+    case errc::viewer_already_added:
+    case errc::not_a_stream:
+      return false;
+  }
+  return true;  // not a code this version knows: assume the worst
 }
 
 namespace detail {

@@ -18,6 +18,11 @@
 // - A void form with `ec` either takes every byte or sets `ec`.
 // - A void form without `ec` cannot fail (or throws; the writer then counts
 //   itself failed and lets the exception through).
+//
+// Optionally, `void finish(std::error_code& ec)` (or `void finish()`): bytes
+// that end the body below the multipart layer, such as chunked coding's last
+// chunk. MultipartWriter::close() calls it after the close delimiter; calling
+// it again must do nothing.
 
 #include <serverpush/buffer.hpp>
 #include <serverpush/error.hpp>
@@ -68,6 +73,19 @@ template <class S>
 struct has_write_plain<S, std::void_t<decltype(std::declval<S&>().write(
                               std::declval<const char*>(), std::size_t{}))>> : std::true_type {};
 
+// A sink that needs a last word once the body ends (chunked_sink's last
+// chunk): MultipartWriter::close() calls it.
+template <class S, class = void>
+struct has_finish_ec : std::false_type {};
+template <class S>
+struct has_finish_ec<S, std::void_t<decltype(std::declval<S&>().finish(
+                            std::declval<std::error_code&>()))>> : std::true_type {};
+
+template <class S, class = void>
+struct has_finish : std::false_type {};
+template <class S>
+struct has_finish<S, std::void_t<decltype(std::declval<S&>().finish())>> : std::true_type {};
+
 }  // namespace detail
 
 // True when S meets the sink contract above.
@@ -87,13 +105,13 @@ namespace detail {
 
 // Writes every byte of bufs[0..count) to the sink, resuming after short
 // writes. Returns the bytes written; on failure `ec` holds the sink's error
-// (or sink_stalled) and the return value says how far it got.
+// (or sink_stalled) and the return value says how far it got. `ec` must be
+// clear on entry (the writer clears the caller's once per call).
 template <class S>
-std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std::error_code& ec) {
+std::size_t write_gather(S& sink, const const_buffer* bufs, std::size_t count, std::error_code& ec) {
   static_assert(is_sink_v<S>,
                 "serverpush: a sink needs a member write(const char*, std::size_t) or "
                 "writev(const const_buffer*, std::size_t[, std::error_code&]); see sink.hpp");
-  ec.clear();
   std::size_t total = 0;
   if constexpr (has_writev_plain<S>::value && !has_writev_ec<S>::value) {
     sink.writev(bufs, count);
@@ -105,7 +123,7 @@ std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std:
       // Larger batches than the writer ever builds: hand them over in slices.
       for (std::size_t first = 0; first < count && !ec; first += max_local) {
         const std::size_t n = count - first < max_local ? count - first : max_local;
-        total += detail::write_all(sink, bufs + first, n, ec);
+        total += detail::write_gather(sink, bufs + first, n, ec);
       }
       return total;
     }
@@ -170,6 +188,13 @@ std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std:
   }
 }
 
+// As write_gather, clearing `ec` first.
+template <class S>
+std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std::error_code& ec) {
+  ec.clear();
+  return write_gather(sink, bufs, count, ec);
+}
+
 }  // namespace detail
 
 // Writes every byte of a gather list to any sink, resuming after short writes;
@@ -177,7 +202,8 @@ std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std:
 // the bytes written; on failure `ec` holds the sink's error (or sink_stalled).
 template <class S>
 std::size_t write_all(S& sink, const const_buffer* bufs, std::size_t count, std::error_code& ec) {
-  return detail::write_all(sink, bufs, count, ec);
+  ec.clear();
+  return detail::write_gather(sink, bufs, count, ec);
 }
 
 }  // namespace serverpush

@@ -4,6 +4,7 @@
 #include <serverpush/boundary.hpp>
 #include <serverpush/buffer.hpp>
 #include <serverpush/detail/frame_buffer.hpp>
+#include <serverpush/detail/type_frames.hpp>
 #include <serverpush/error.hpp>
 #include <serverpush/framer.hpp>
 #include <serverpush/header.hpp>
@@ -11,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -105,10 +107,11 @@ class MultipartWriter {
 
   // ---- before the body ---------------------------------------------------
 
-  // Writes bytes verbatim ahead of the body, through the same sink and with
-  // the same handling of short writes and failures: the HTTP response head,
-  // typically. Only before the first part (else body_started, nothing written).
-  void write_prologue(bytes_view bytes, std::error_code& ec) {
+  // Writes the head, the bytes that go ahead of the body (the HTTP response
+  // head, built with http::response_head), verbatim through the same sink and
+  // with the same handling of short writes and failures. Only before the
+  // first part (else body_started, nothing written).
+  void write_head(bytes_view bytes, std::error_code& ec) {
     ec.clear();
     if (!can_start_part(ec)) return;
     if (position_ != stream_position::start) {
@@ -117,6 +120,9 @@ class MultipartWriter {
     }
     const const_buffer buf{bytes.data(), bytes.size()};
     send(&buf, 1, ec);
+  }
+  [[deprecated("use write_head")]] void write_prologue(bytes_view bytes, std::error_code& ec) {
+    write_head(bytes, ec);
   }
 
   // ---- whole parts -------------------------------------------------------
@@ -168,6 +174,7 @@ class MultipartWriter {
   }
 
   void write_body(bytes_view chunk, std::error_code& ec) {
+    ec.clear();
     if (state_ != state::in_part) {
       ec = state_error(make_error_code(errc::no_part_in_progress));
       return;
@@ -192,6 +199,7 @@ class MultipartWriter {
   // Ends the open part with the current framing's trailer. With a declared
   // length not yet met it refuses (length_mismatch) and the part stays open.
   void end_part(std::error_code& ec) {
+    ec.clear();
     if (state_ != state::in_part) {
       ec = state_error(make_error_code(errc::no_part_in_progress));
       return;
@@ -200,27 +208,31 @@ class MultipartWriter {
       ec = make_error_code(errc::length_mismatch);
       return;
     }
-    scratch_.clear();
-    const stream_position next = framer(boundary_.view()).part_tail(scratch_, framing_, last_type_);
-    const const_buffer buf{scratch_.data(), scratch_.size()};
+    const std::string_view tail = frames_.tail(framing_);
+    const const_buffer buf{tail.data(), tail.size()};
     state_ = state::open;
     if (!send(&buf, 1, ec)) return;
-    position_ = next;
+    position_ = resting_position(framing_);
     ++parts_written_;
   }
 
   // ---- the end -----------------------------------------------------------
 
   // Writes the close delimiter (finishing an announced part with an empty
-  // body first). Closing a closed writer does nothing.
+  // body first), then finishes a sink that has a finish member (chunked_sink:
+  // its last chunk), so the body is complete when close() returns. Closing a
+  // closed writer does nothing.
   void close(std::error_code& ec) {
     ec.clear();
     if (state_ == state::closed) return;
     if (!can_start_part(ec)) return;
     scratch_.clear();
-    framer(boundary_.view()).close(scratch_, position_, last_type_);
+    framer(boundary_.view()).close(scratch_, position_, frames_.type());
     const const_buffer buf{scratch_.data(), scratch_.size()};
     if (!send(&buf, 1, ec)) return;
+    if constexpr (detail::has_finish_ec<sink_object>::value || detail::has_finish<sink_object>::value) {
+      if (!finish_sink(ec)) return;
+    }
     state_ = state::closed;
   }
 
@@ -266,11 +278,12 @@ class MultipartWriter {
     end_part(ec);
     throw_if(ec);
   }
-  void write_prologue(bytes_view bytes) {
+  void write_head(bytes_view bytes) {
     std::error_code ec;
-    write_prologue(bytes, ec);
+    write_head(bytes, ec);
     throw_if(ec);
   }
+  [[deprecated("use write_head")]] void write_prologue(bytes_view bytes) { write_head(bytes); }
   void close() {
     std::error_code ec;
     close(ec);
@@ -282,7 +295,6 @@ class MultipartWriter {
   enum class state : unsigned char { open, in_part, closed, failed };
 
   void init(const boundary_string& b, const std::error_code& ec) {
-    last_type_.reserve(64);  // content types fit: no allocation per part
     if (ec) {
       state_ = state::failed;
       failure_ = ec;
@@ -311,10 +323,12 @@ class MultipartWriter {
     return false;
   }
 
-  // last_type_ only ever holds a content type that passed validation (an
-  // empty one never does), so repeating it needs no second check.
+  // frames_ only ever holds a content type that passed validation (an empty
+  // one never does), so repeating it needs no second check.
   bool is_last_type(std::string_view content_type) const noexcept {
-    return !last_type_.empty() && content_type == last_type_;
+    const std::string_view last = frames_.type();
+    return !last.empty() && content_type.size() == last.size() &&
+           detail::equal_bytes(content_type.data(), last.data(), last.size());
   }
 
   static std::error_code check_part(std::string_view content_type, bool same_type,
@@ -328,11 +342,22 @@ class MultipartWriter {
     return scanner.contains(payload.as_string_view());
   }
 
+  void remember_type(std::string_view content_type) {
+    if (!is_last_type(content_type)) frames_.assign(boundary_.view(), content_type);
+  }
+
   void emit_part(std::string_view content_type, bytes_view payload, header_list headers,
                  framing tail, std::error_code& ec) {
     ec.clear();
-    if (!can_start_part(ec)) return;
+    if (state_ != state::open) {
+      ec = state_error(make_error_code(errc::part_in_progress));
+      return;
+    }
     const bool same_type = is_last_type(content_type);
+    if (same_type && headers.empty() && !strict_) {
+      emit_repeated(payload, tail, ec);
+      return;
+    }
     if ((ec = check_part(content_type, same_type, headers))) return;
     if (strict_ && payload_has_delimiter(payload)) {
       ec = make_error_code(errc::payload_contains_delimiter);
@@ -340,7 +365,8 @@ class MultipartWriter {
     }
     const framer f(boundary_.view());
     scratch_.clear();
-    f.part_head(scratch_, position_, part_spec{content_type, headers, payload.size()}, last_type_);
+    f.part_head(scratch_, position_, part_spec{content_type, headers, payload.size()},
+                frames_.type());
     const std::size_t head_size = scratch_.size();
     const stream_position next = f.part_tail(scratch_, tail, content_type);
     const const_buffer bufs[3] = {
@@ -350,7 +376,72 @@ class MultipartWriter {
     };
     if (!send(bufs, 3, ec)) return;
     position_ = next;
-    if (!same_type) last_type_.assign(content_type.data(), content_type.size());
+    remember_type(content_type);
+    ++parts_written_;
+  }
+
+  // The hot path: a part of the previous part's content type, no extra
+  // headers. Its bytes come from frames_ plus the length digits; the head is
+  // built backwards from the end of its slot (CRLF CRLF, the digits, the
+  // cached prefix before them). A payload of up to coalesce_size - head_slot
+  // bytes with its tail is copied right after the head, so the part leaves in
+  // one sink call (one append to a string, one short system call); a larger
+  // one leaves as head, payload and tail. Same bytes as the framer writes.
+  void emit_repeated(bytes_view payload, framing tail_framing, std::error_code& ec) {
+    const std::string_view prefix = frames_.head(position_);
+    const std::string_view tail = frames_.tail(tail_framing);
+    constexpr std::size_t length_line = 24;  // up to 20 digits, CRLF CRLF
+    if (prefix.size() + length_line > head_slot) {
+      emit_part_slowly(payload, tail_framing, ec);  // a very long content type
+      return;
+    }
+    char part[coalesce_size];
+    char* const head_end = part + head_slot;
+    char* head = head_end;
+    if (!prefix.empty()) {
+      head -= 4;
+      std::memcpy(head, "\r\n\r\n", 4);
+      head = detail::digits_before(head, payload.size());
+      head -= prefix.size();
+      std::memcpy(head, prefix.data(), prefix.size());
+    }
+    const std::size_t head_size = static_cast<std::size_t>(head_end - head);
+    bool sent;
+    if (payload.size() + tail.size() <= coalesce_size - head_slot) {
+      std::memcpy(head_end, payload.data(), payload.size());
+      char* const tail_at = head_end + payload.size();
+      if (tail_framing == framing::content_length) {
+        tail_at[0] = '\r';
+        tail_at[1] = '\n';
+      } else {
+        std::memcpy(tail_at, tail.data(), tail.size());
+      }
+      const const_buffer whole{head, head_size + payload.size() + tail.size()};
+      sent = send(&whole, 1, ec);
+    } else {
+      const const_buffer bufs[3] = {
+          {head, head_size}, {payload.data(), payload.size()}, {tail.data(), tail.size()}};
+      sent = send(bufs, 3, ec);
+    }
+    if (!sent) return;
+    position_ = resting_position(tail_framing);
+    ++parts_written_;
+  }
+
+  void emit_part_slowly(bytes_view payload, framing tail, std::error_code& ec) {
+    const framer f(boundary_.view());
+    const std::string_view type = frames_.type();
+    scratch_.clear();
+    f.part_head(scratch_, position_, part_spec{type, {}, payload.size()}, type);
+    const std::size_t head_size = scratch_.size();
+    const stream_position next = f.part_tail(scratch_, tail, type);
+    const const_buffer bufs[3] = {
+        {scratch_.data(), head_size},
+        {payload.data(), payload.size()},
+        {scratch_.data() + head_size, scratch_.size() - head_size},
+    };
+    if (!send(bufs, 3, ec)) return;
+    position_ = next;
     ++parts_written_;
   }
 
@@ -362,11 +453,11 @@ class MultipartWriter {
     scratch_.clear();
     framer(boundary_.view())
         .part_head(scratch_, position_, part_spec{content_type, headers, content_length},
-                   last_type_);
+                   frames_.type());
     const const_buffer buf{scratch_.data(), scratch_.size()};
     if (!send(&buf, 1, ec)) return;
     scanner_.reset(boundary_.view());
-    last_type_.assign(content_type.data(), content_type.size());
+    remember_type(content_type);
     declared_length_ = content_length;
     body_written_ = 0;
     state_ = state::in_part;
@@ -374,20 +465,36 @@ class MultipartWriter {
     position_ = stream_position::after_header_block;
   }
 
-  // Hands buffers to the sink. A sink failure (or exception) leaves the
-  // writer failed for good: bytes may have reached the client, so no later
-  // part could be framed correctly.
+  // Hands buffers to the sink; `ec` is clear on entry. A sink failure (or
+  // exception) leaves the writer failed for good: bytes may have reached the
+  // client, so no later part could be framed correctly.
   bool send(const const_buffer* bufs, std::size_t count, std::error_code& ec) {
     const state before = state_;
     state_ = state::failed;  // stays so if the sink throws
+    bytes_written_ += detail::write_gather(sink_, bufs, count, ec);
+    if (ec) {
+      sink_error_ = ec;
+      ec = make_error_code(errc::sink_failed);
+      return false;
+    }
+    state_ = before;
+    return true;
+  }
+
+  // Like send(): a failure (or exception) leaves the writer failed.
+  bool finish_sink(std::error_code& ec) {
+    state_ = state::failed;
     std::error_code sink_ec;
-    bytes_written_ += detail::write_all(sink_, bufs, count, sink_ec);
+    if constexpr (detail::has_finish_ec<sink_object>::value) {
+      sink_.finish(sink_ec);
+    } else {
+      sink_.finish();
+    }
     if (sink_ec) {
       sink_error_ = sink_ec;
       ec = make_error_code(errc::sink_failed);
       return false;
     }
-    state_ = before;
     return true;
   }
 
@@ -399,10 +506,15 @@ class MultipartWriter {
   }
 #endif
 
+  // The stack space of emit_repeated: head_slot bytes for the header block,
+  // the rest for a small payload and its tail.
+  static constexpr std::size_t coalesce_size = 512;
+  static constexpr std::size_t head_slot = 256;
+
   Sink sink_;
   boundary_string boundary_;
   detail::frame_buffer scratch_;
-  std::string last_type_;
+  detail::type_frames frames_;
   detail::delimiter_scanner scanner_;
   std::error_code failure_;
   std::error_code sink_error_;
@@ -415,6 +527,19 @@ class MultipartWriter {
   state state_ = state::open;
   bool strict_ = false;
 };
+
+// Class template argument deduction never copies a sink: a named sink is
+// referred to (MultipartWriter<S&>), a temporary is moved in (MultipartWriter<S>).
+//   serverpush::string_sink s;
+//   serverpush::MultipartWriter w(s, "B");   // MultipartWriter<string_sink&>, writes into s
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&) -> MultipartWriter<S>;
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&, std::error_code&) -> MultipartWriter<S>;
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&, std::string_view) -> MultipartWriter<S>;
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&, std::string_view, std::error_code&) -> MultipartWriter<S>;
 
 }  // namespace serverpush
 

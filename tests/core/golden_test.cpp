@@ -185,7 +185,7 @@ TEST_CASE("the throwing API writes the same bytes") {
 }
 #endif
 
-TEST_CASE("write_prologue: bytes ahead of the body, then the body from offset 0 of its own") {
+TEST_CASE("write_head: bytes ahead of the body, then the body from offset 0 of its own") {
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=MSBOB\r\n\r\n";
   for (std::size_t limit = 1; limit <= head.size() + 8; ++limit) {
     CAPTURE(limit);
@@ -193,7 +193,7 @@ TEST_CASE("write_prologue: bytes ahead of the body, then the body from offset 0 
     sink.max_per_call = limit;
     std::error_code ec;
     MultipartWriter<serverpush::test::write_count_sink&> w(sink, "MSBOB", ec);
-    w.write_prologue(head, ec);
+    w.write_head(head, ec);
     REQUIRE_FALSE(ec);
     golden::run(0, w, ec);
     REQUIRE_FALSE(ec);
@@ -202,13 +202,13 @@ TEST_CASE("write_prologue: bytes ahead of the body, then the body from offset 0 
   }
 }
 
-TEST_CASE("write_prologue after the body started is refused and writes nothing") {
+TEST_CASE("write_head after the body started is refused and writes nothing") {
   std::error_code ec;
   MultipartWriter<string_sink> w(string_sink{}, "MSBOB", ec);
   w.write_part("text/plain", "a", ec);
   REQUIRE_FALSE(ec);
   const std::string before = w.sink().container();
-  w.write_prologue("HTTP/1.1 200 OK\r\n\r\n", ec);
+  w.write_head("HTTP/1.1 200 OK\r\n\r\n", ec);
   CHECK(ec == serverpush::errc::body_started);
   CHECK(w.sink().container() == before);
 
@@ -216,13 +216,13 @@ TEST_CASE("write_prologue after the body started is refused and writes nothing")
   open.begin_part("text/plain", ec);
   REQUIRE_FALSE(ec);
   const std::string head_only = open.sink().container();
-  open.write_prologue("x", ec);
+  open.write_head("x", ec);
   CHECK(ec == serverpush::errc::part_in_progress);
   CHECK(open.sink().container() == head_only);
 
   MultipartWriter<string_sink> closed(string_sink{}, "MSBOB", ec);
   closed.close(ec);
-  closed.write_prologue("x", ec);
+  closed.write_head("x", ec);
   CHECK(ec == serverpush::errc::stream_closed);
   CHECK(closed.sink().container() == "--MSBOB--\r\n");
 }
@@ -322,4 +322,51 @@ TEST_CASE("announce_next: a framing change does not unsend the announced block")
         "\r\n"
         "--B\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\n2\r\n"
         "--B\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\n3\r\n");
+}
+
+namespace {
+
+// A part as RFC 2046 and framer.hpp lay it out, spelled out here.
+std::string expected_part(std::string_view b, std::string_view type, const std::string& payload,
+                          framing f, serverpush::stream_position from) {
+  std::string out;
+  if (from == stream_position::after_part) out += "--" + std::string(b) + "\r\n";
+  if (from != stream_position::after_header_block) {
+    out += "Content-Type: " + std::string(type) + "\r\nContent-Length: " +
+           std::to_string(payload.size()) + "\r\n\r\n";
+  }
+  out += payload + "\r\n";
+  if (f != framing::content_length) out += "--" + std::string(b) + "\r\n";
+  if (f == framing::announce_next) out += "Content-Type: " + std::string(type) + "\r\n\r\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("repeated parts of every size class keep their bytes") {
+  // A repeated content type takes the writer's fast path: small parts are
+  // assembled in one buffer, larger ones gathered; long types fall back.
+  const std::string long_type = "application/" + std::string(240, 'x');
+  const std::size_t sizes[] = {0, 1, 9, 10, 99, 100, 150, 180, 200, 230, 255, 256, 257, 300,
+                               999, 1000, 12345, 1234567};
+  for (std::string_view type : {std::string_view("image/jpeg"), std::string_view(long_type)}) {
+    for (framing f : {framing::content_length, framing::eager_delimiter, framing::announce_next}) {
+      CAPTURE(type.size());
+      CAPTURE(static_cast<int>(f));
+      std::error_code ec;
+      MultipartWriter<string_sink> w(string_sink{}, "Zk3qW8xTn2VbR7mLp4sYd9HcF6jG1uQe", ec);
+      w.set_framing(f);
+      w.write_part(type, "first", ec);
+      REQUIRE_FALSE(ec);
+      for (std::size_t size : sizes) {
+        CAPTURE(size);
+        const auto from = w.position();
+        const std::string payload(size, 'p');
+        w.sink().clear();
+        w.write_part(type, payload, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(w.sink().container() == expected_part(w.boundary(), type, payload, f, from));
+      }
+    }
+  }
 }

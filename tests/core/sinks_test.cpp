@@ -164,6 +164,57 @@ struct counting_io {
   }
 };
 
+// Forwards every call the fd sink makes, the signal queries included, and
+// counts each kind.
+struct call_counts {
+  std::size_t sendmsg = 0;
+  std::size_t writev = 0;
+  std::size_t sigaction = 0;
+  std::size_t sigmask = 0;
+  std::size_t total() const { return sendmsg + writev + sigaction + sigmask; }
+};
+
+struct all_calls_io {
+  call_counts* counts;
+  serverpush::posix_io real{};
+  ssize_t sendmsg(int fd, const ::msghdr* msg, int flags) noexcept {
+    ++counts->sendmsg;
+    return real.sendmsg(fd, msg, flags);
+  }
+  ssize_t writev(int fd, const ::iovec* iov, int count) noexcept {
+    ++counts->writev;
+    return real.writev(fd, iov, count);
+  }
+  int poll(::pollfd* fds, ::nfds_t count, int timeout_ms) noexcept {
+    return real.poll(fds, count, timeout_ms);
+  }
+  int sigaction(int sig, const struct ::sigaction* act, struct ::sigaction* old) noexcept {
+    ++counts->sigaction;
+    return real.sigaction(sig, act, old);
+  }
+  int pthread_sigmask(int how, const sigset_t* set, sigset_t* old) noexcept {
+    ++counts->sigmask;
+    return real.pthread_sigmask(how, set, old);
+  }
+};
+
+// Sets SIGPIPE's disposition for a scope.
+class sigpipe_disposition {
+ public:
+  explicit sigpipe_disposition(void (*handler)(int)) {
+    struct sigaction action {};
+    action.sa_handler = handler;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGPIPE, &action, &old_);
+  }
+  ~sigpipe_disposition() { ::sigaction(SIGPIPE, &old_, nullptr); }
+  sigpipe_disposition(const sigpipe_disposition&) = delete;
+  sigpipe_disposition& operator=(const sigpipe_disposition&) = delete;
+
+ private:
+  struct sigaction old_ {};
+};
+
 using fake_fd_writer = MultipartWriter<serverpush::basic_fd_sink<fake_io>>;
 
 }  // namespace
@@ -631,4 +682,85 @@ TEST_CASE("fd_sink with a fake system-call layer") {
       CHECK(st.sendmsg_calls == 3);
     }
   }
+}
+
+// Issue #12: one system call per part on a pipe when SIGPIPE cannot hurt;
+// asked once, never masked per write then.
+TEST_CASE("fd_sink on a pipe: one writev per part when the process ignores SIGPIPE") {
+  sigpipe_disposition ignored(SIG_IGN);
+  fd_pair fds = make_pipe();
+  call_counts counts;
+  std::error_code ec;
+  MultipartWriter<serverpush::basic_fd_sink<all_calls_io>> w(
+      serverpush::basic_fd_sink<all_calls_io>(fds.write_end, all_calls_io{&counts}), "B", ec);
+  CHECK(w.sink().sigpipe() == serverpush::sigpipe_handling::unknown);
+  w.write_part("text/plain", "1", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().sigpipe() == serverpush::sigpipe_handling::not_needed);
+  CHECK(counts.sigaction == 1);  // the one query
+  const call_counts after_first = counts;
+  for (int i = 0; i < 5; ++i) w.write_part("text/plain", "more", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(counts.writev - after_first.writev == 5);
+  CHECK(counts.total() - after_first.total() == 5);
+  // A reader gone: EPIPE, and the ignored signal hurts nobody.
+  fds.close_read();
+  w.write_part("text/plain", "x", ec);
+  CHECK(ec == errc::sink_failed);
+  CHECK(w.sink_error() == std::errc::broken_pipe);
+}
+
+TEST_CASE("fd_sink on a pipe: one writev per part when the thread blocks SIGPIPE") {
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGPIPE);
+  sigset_t old;
+  REQUIRE(pthread_sigmask(SIG_BLOCK, &block, &old) == 0);
+  {
+    fd_pair fds = make_pipe();
+    call_counts counts;
+    std::error_code ec;
+    MultipartWriter<serverpush::basic_fd_sink<all_calls_io>> w(
+        serverpush::basic_fd_sink<all_calls_io>(fds.write_end, all_calls_io{&counts}), "B", ec);
+    for (int i = 0; i < 6; ++i) w.write_part("text/plain", "part", ec);
+    REQUIRE_FALSE(ec);
+    CHECK(w.sink().sigpipe() == serverpush::sigpipe_handling::not_needed);
+    CHECK(counts.writev == 6);
+    CHECK(counts.sigaction + counts.sigmask == 2);  // the two queries, once
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+TEST_CASE("fd_sink on a pipe with SIGPIPE at its default: masked around each write") {
+  sigpipe_disposition default_action(SIG_DFL);
+  fd_pair fds = make_pipe();
+  call_counts counts;
+  std::error_code ec;
+  MultipartWriter<serverpush::basic_fd_sink<all_calls_io>> w(
+      serverpush::basic_fd_sink<all_calls_io>(fds.write_end, all_calls_io{&counts}), "B", ec);
+  w.write_part("text/plain", "1", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().sigpipe() == serverpush::sigpipe_handling::mask_per_write);
+  const call_counts after_first = counts;
+  for (int i = 0; i < 3; ++i) w.write_part("text/plain", "more", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(counts.writev - after_first.writev == 3);
+  CHECK(counts.sigmask - after_first.sigmask == 6);  // block and restore
+  CHECK(counts.sigaction == 1);
+  // With the default action a raised SIGPIPE would end this test program.
+  fds.close_read();
+  w.write_part("text/plain", "x", ec);
+  CHECK(w.sink_error() == std::errc::broken_pipe);
+}
+
+TEST_CASE("fd_sink on a socket: one sendmsg per part and no signal calls") {
+  fd_pair fds = make_socketpair();
+  call_counts counts;
+  std::error_code ec;
+  MultipartWriter<serverpush::basic_fd_sink<all_calls_io>> w(
+      serverpush::basic_fd_sink<all_calls_io>(fds.write_end, all_calls_io{&counts}), "B", ec);
+  for (int i = 0; i < 4; ++i) w.write_part("text/plain", "part", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(counts.sendmsg == 4);
+  CHECK(counts.total() == 4);
 }

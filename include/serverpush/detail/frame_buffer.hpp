@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <string_view>
 
 namespace serverpush::detail {
@@ -19,25 +18,19 @@ class frame_buffer {
   frame_buffer() noexcept = default;
   frame_buffer(const frame_buffer&) = delete;
   frame_buffer& operator=(const frame_buffer&) = delete;
-  // Contents are transient (rebuilt for every part), so a move only carries the
-  // heap block over.
-  frame_buffer(frame_buffer&& other) noexcept
-      : heap_(std::move(other.heap_)), capacity_(other.capacity_) {
-    other.capacity_ = inline_capacity;
-    other.size_ = 0;
-  }
+  frame_buffer(frame_buffer&& other) noexcept { take(other); }
   frame_buffer& operator=(frame_buffer&& other) noexcept {
-    heap_ = std::move(other.heap_);
-    capacity_ = other.capacity_;
-    size_ = 0;
-    other.capacity_ = inline_capacity;
-    other.size_ = 0;
+    if (this != &other) {
+      delete[] heap_;
+      take(other);
+    }
     return *this;
   }
+  ~frame_buffer() { delete[] heap_; }
 
   void clear() noexcept { size_ = 0; }
   std::size_t size() const noexcept { return size_; }
-  const char* data() const noexcept { return heap_ ? heap_.get() : inline_; }
+  const char* data() const noexcept { return heap_ ? heap_ : inline_; }
   std::string_view view(std::size_t from, std::size_t to) const noexcept {
     return {data() + from, to - from};
   }
@@ -51,19 +44,31 @@ class frame_buffer {
   void push_back(char c) { append(&c, 1); }
 
  private:
-  char* mutable_data() noexcept { return heap_ ? heap_.get() : inline_; }
+  char* mutable_data() noexcept { return heap_ ? heap_ : inline_; }
+
+  // Moves other's bytes (and heap block) here and leaves it empty.
+  void take(frame_buffer& other) noexcept {
+    heap_ = other.heap_;
+    capacity_ = other.capacity_;
+    size_ = other.size_;
+    if (!heap_) std::memcpy(inline_, other.inline_, size_);
+    other.heap_ = nullptr;
+    other.capacity_ = inline_capacity;
+    other.size_ = 0;
+  }
 
   void grow(std::size_t needed) {
     std::size_t capacity = capacity_ * 2;
     while (capacity < needed) capacity *= 2;
-    std::unique_ptr<char[]> bigger(new char[capacity]);
-    std::memcpy(bigger.get(), data(), size_);
-    heap_ = std::move(bigger);
+    char* bigger = new char[capacity];
+    std::memcpy(bigger, data(), size_);
+    delete[] heap_;
+    heap_ = bigger;
     capacity_ = capacity;
   }
 
   char inline_[inline_capacity];
-  std::unique_ptr<char[]> heap_;
+  char* heap_ = nullptr;
   std::size_t capacity_ = inline_capacity;
   std::size_t size_ = 0;
 };

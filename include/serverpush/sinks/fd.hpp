@@ -17,7 +17,13 @@ namespace serverpush {
 //   writev (pipes, files): header block, payload and trailer gathered, no copy.
 // - A short write is returned as such; the writer offers the rest again.
 // - EINTR is retried. A dead peer is reported as EPIPE or ECONNRESET and never
-//   raises SIGPIPE; the host's signal handlers are never touched.
+//   raises SIGPIPE; the host's signal handlers are never touched. Sockets use
+//   MSG_NOSIGNAL: one system call per part. For a pipe the sink asks once, at
+//   its first write, whether the process ignores SIGPIPE or the writing
+//   thread blocks it; then each part is one writev. Otherwise it blocks
+//   SIGPIPE in the writing thread around each write (two more calls). A host
+//   that changes that disposition afterwards, or moves the sink to a thread
+//   with another mask, makes a new sink (or calls recheck_sigpipe()).
 // - On a non-blocking descriptor that is full, the sink waits for it with
 //   poll() up to the timeout (default: no limit), then reports timed_out.
 // Errors are std::generic_category() errno values.
@@ -35,13 +41,22 @@ class basic_fd_sink {
   }
 
   std::size_t writev(const const_buffer* bufs, std::size_t count, std::error_code& ec) {
+    if (kind_ == fd_kind::pipe && pipes_ == sigpipe_handling::unknown) {
+      pipes_ = detail::current_sigpipe_handling(io_);
+    }
     for (;;) {
-      const std::size_t wrote = detail::gather_write_once(io_, fd_, kind_, bufs, count, ec);
+      const std::size_t wrote =
+          detail::gather_write_once(io_, fd_, kind_, bufs, count, ec, pipes_);
       if (!ec || !detail::is_would_block(ec)) return wrote;
       ec.clear();
       if (!wait_writable(ec)) return 0;
     }
   }
+
+  // How this sink keeps SIGPIPE away on a pipe (unknown before its first
+  // write). recheck_sigpipe() asks again at the next write.
+  sigpipe_handling sigpipe() const noexcept { return pipes_; }
+  void recheck_sigpipe() noexcept { pipes_ = sigpipe_handling::unknown; }
 
   int fd() const noexcept { return fd_; }
   fd_kind kind() const noexcept { return kind_; }
@@ -67,6 +82,7 @@ class basic_fd_sink {
   int fd_;
   fd_kind kind_;
   int timeout_ms_ = -1;
+  sigpipe_handling pipes_ = sigpipe_handling::unknown;
 };
 
 using fd_sink = basic_fd_sink<>;
