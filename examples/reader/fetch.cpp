@@ -21,10 +21,11 @@ const char* const program = "serverpush-fetch";
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: %s URL [--frames N] [--out DIR] [--strict]\n"
+               "usage: %s URL [--frames N] [--out DIR] [--boundary B] [--strict]\n"
                "  URL          http://HOST[:PORT]/PATH of a multipart/x-mixed-replace stream\n"
                "  --frames N   stop after N parts (default: until the stream ends)\n"
                "  --out DIR    directory for the parts (default: .; created if missing)\n"
+               "  --boundary B the boundary, whatever the Content-Type says\n"
                "  --strict     refuse anything RFC 2046 does not allow (default: accept\n"
                "               what cameras send, and report it)\n",
                program);
@@ -87,6 +88,7 @@ int main(int argc, char** argv) {
   recorder rec;
   rec.dir = ".";
   std::string url_text;
+  std::string boundary;
   serverpush::reader_options options;
   options.lenient = true;
   for (int i = 1; i < argc; ++i) {
@@ -104,6 +106,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: --frames needs a positive number\n", program);
         return 2;
       }
+    } else if (arg == "--boundary" && i + 1 < argc) {
+      boundary = argv[++i];
     } else if (arg == "--out" && i + 1 < argc) {
       rec.dir = argv[++i];
     } else if (url_text.empty() && arg.substr(0, 2) != "--") {
@@ -122,7 +126,7 @@ int main(int argc, char** argv) {
   std::error_code fs_error;
   std::filesystem::create_directories(rec.dir, fs_error);
 
-  const std::string error = upstream::read_stream(url, rec, options, [&] { return rec.keep_going(); });
+  const std::string error = upstream::read_stream(url, rec, options, [&] { return rec.keep_going(); }, boundary);
   if (rec.file != nullptr) std::fclose(rec.file);  // a part cut short stays as it is
   if (!error.empty()) {
     std::fprintf(stderr, "%s: %s (after %lld parts)\n", program, error.c_str(), rec.saved);

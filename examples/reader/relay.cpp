@@ -46,17 +46,19 @@ struct options {
   std::string host = "127.0.0.1";
   int port = 8090;
   double stall_timeout = 10;
+  std::string boundary;
   bool strict = false;
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: %s --upstream http://HOST[:PORT]/PATH [--port N] [--host ADDR]\n"
-               "          [--stall-timeout SECS] [--strict]\n"
+               "          [--stall-timeout SECS] [--boundary B] [--strict]\n"
                "  --upstream URL        the multipart stream to relay\n"
                "  --port N              port to serve on (default 8090; 0 picks a free one)\n"
                "  --host ADDR           address to listen on (default 127.0.0.1)\n"
                "  --stall-timeout SECS  drop a viewer that accepts no byte this long (default 10)\n"
+               "  --boundary B          the upstream's boundary, whatever its Content-Type says\n"
                "  --strict              refuse upstream bytes RFC 2046 does not allow\n",
                program);
 }
@@ -129,13 +131,13 @@ class stop_flag {
   bool stopped_ = false;
 };
 
-void relay_upstream(const upstream::url& url, bool strict, publisher& out, stop_flag& stop) {
+void relay_upstream(const upstream::url& url, const options& opt, publisher& out, stop_flag& stop) {
   serverpush::reader_options ro;
-  ro.lenient = !strict;
+  ro.lenient = !opt.strict;
   auto backoff = 100ms;
   while (!stop.stopped()) {
     const unsigned long long before = out.frames;
-    const std::string error = upstream::read_stream(url, out, ro, [&] { return !stop.stopped(); });
+    const std::string error = upstream::read_stream(url, out, ro, [&] { return !stop.stopped(); }, opt.boundary);
     if (stop.stopped()) break;
     if (out.frames > before) backoff = 100ms;
     std::fprintf(stderr, "%s: upstream %s after %llu frames; reconnecting in %lld ms\n", program,
@@ -274,6 +276,8 @@ int parse_options(int argc, char** argv, options& o) {
       o.strict = true;
     } else if (arg == "--upstream" && has_value) {
       o.upstream = argv[++i];
+    } else if (arg == "--boundary" && has_value) {
+      o.boundary = argv[++i];
     } else if (arg == "--host" && has_value) {
       o.host = argv[++i];
     } else if (arg == "--port" && has_value) {
@@ -327,7 +331,7 @@ int main(int argc, char** argv) {
 
   stop_flag stop;
   publisher out{hub, latest, {}, {}, 0};
-  std::thread reader([&] { relay_upstream(url, opt.strict, out, stop); });
+  std::thread reader([&] { relay_upstream(url, opt, out, stop); });
 
   std::vector<pending> waiting;
   std::vector<pollfd> fds;

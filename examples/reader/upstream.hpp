@@ -81,9 +81,13 @@ inline int connect_to(const url& u, std::string& error) {
 // an error occurs, or keep_going() turns false (checked at least every
 // 200 ms). Returns an empty string when the stream ended with its close
 // delimiter or keep_going() stopped it; otherwise what went wrong.
+// boundary: when not empty, used whatever the Content-Type says. Otherwise
+// the Content-Type's boundary; and in lenient mode, when the Content-Type has
+// none (FFmpeg's HTTP server says application/octet-stream), the one the
+// body's first line "--boundary" names.
 template <class Handler, class KeepGoing>
 std::string read_stream(const url& u, Handler& handler, const serverpush::reader_options& options,
-                        KeepGoing keep_going) {
+                        KeepGoing keep_going, std::string_view boundary = {}) {
   std::string error;
   const int fd = connect_to(u, error);
   if (fd < 0) return error;
@@ -105,6 +109,8 @@ std::string read_stream(const url& u, Handler& handler, const serverpush::reader
   serverpush::MultipartReader parts("x");  // replaced once the head names the boundary
   bool have_parts = false;
   std::error_code part_error;
+  bool sniffing = false;
+  std::string first_line;
   // Called once the head is complete, before any body byte.
   auto start_body = [&] {
     have_parts = true;
@@ -113,12 +119,46 @@ std::string read_stream(const url& u, Handler& handler, const serverpush::reader
               std::string(response.reason());
       return;
     }
-    parts = serverpush::MultipartReader::from_content_type(response.header("Content-Type"), options,
-                                                           part_error);
+    if (!boundary.empty()) {
+      parts = serverpush::MultipartReader(boundary, options, part_error);
+    } else {
+      parts = serverpush::MultipartReader::from_content_type(response.header("Content-Type"), options,
+                                                             part_error);
+      if (part_error && options.lenient) {
+        part_error.clear();
+        sniffing = true;
+        return;
+      }
+    }
     if (part_error) error = "Content-Type: " + part_error.message();
   };
   auto on_body = [&](std::string_view bytes) {
     if (!have_parts) start_body();
+    if (sniffing) {
+      // Keep the first line, then read it again as the start of the body.
+      const std::size_t before = first_line.size();
+      first_line.append(bytes.data(), bytes.size() < 80 ? bytes.size() : 80);
+      const std::size_t nl = first_line.find('\n');
+      if (nl == std::string::npos) {
+        if (first_line.size() >= 80) error = "no multipart boundary in the Content-Type or the body";
+        return;
+      }
+      std::string_view line(first_line.data(), nl);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        line.remove_suffix(1);
+      }
+      if (line.size() < 3 || line.substr(0, 2) != "--") {
+        error = "no multipart boundary in the Content-Type or the body";
+        return;
+      }
+      parts = serverpush::MultipartReader(line.substr(2), options, part_error);
+      sniffing = false;
+      if (part_error) {
+        error = "boundary in the body: " + part_error.message();
+        return;
+      }
+      parts.feed(std::string_view(first_line.data(), before), handler, part_error);
+    }
     if (error.empty() && !part_error) parts.feed(bytes, handler, part_error);
   };
   static thread_local char buffer[64 * 1024];
