@@ -735,7 +735,10 @@ class MultipartReader {
           const std::size_t grow = fields_.empty() ? 8 : fields_.size() * 2;
           fields_.reserve(grow < options_.max_headers ? grow : options_.max_headers);
         }
-        fields_.push_back(header{line.substr(0, colon), value});
+        // Filled in place: a temporary header copied in stalls on store forwarding.
+        fields_.emplace_back();
+        fields_.back().name = line.substr(0, colon);
+        fields_.back().value = value;
       }
       pos = line_end_pos + 1;
     }
