@@ -453,6 +453,8 @@ class MultipartReader {
     const std::string_view d = delimiter();  // "\r\n--B"
     const std::size_t longest = d.size() - 1;
     for (std::size_t q = size > longest ? size - longest : 0; q < size; ++q) {
+      const char c = buf[q];
+      if (c != '\r' && (!options_.lenient || (c != '\n' && c != '-'))) continue;
       const char* tail = buf + q;
       const std::size_t n = size - q;
       if (is_prefix(tail, n, d)) return q;

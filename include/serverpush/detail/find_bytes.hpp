@@ -70,7 +70,7 @@ inline const char* find_bytes(const char* data, std::size_t size, const char* pa
 #if defined(__GLIBC__) && defined(_GNU_SOURCE)
   // memmem builds a shift table per call: a nearby delimiter (small parts)
   // is found sooner by the vector test of the first bytes.
-  constexpr std::size_t near = 2048;
+  constexpr std::size_t near = 128;
   if (pattern_size >= 8 && size > near + pattern_size) {
     const char* hit = find_bytes_each(data, near + pattern_size - 1, pattern, pattern_size);
     if (hit != nullptr) return hit;
