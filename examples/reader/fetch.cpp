@@ -127,7 +127,10 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(rec.dir, fs_error);
 
   const std::string error = upstream::read_stream(url, rec, options, [&] { return rec.keep_going(); }, boundary);
-  if (rec.file != nullptr) std::fclose(rec.file);  // a part cut short stays as it is
+  if (rec.file != nullptr) {  // a part cut short is not a frame
+    std::fclose(rec.file);
+    std::remove(rec.name.c_str());
+  }
   if (!error.empty()) {
     std::fprintf(stderr, "%s: %s (after %lld parts)\n", program, error.c_str(), rec.saved);
     return 1;

@@ -80,7 +80,8 @@ inline int connect_to(const url& u, std::string& error) {
 // Reads one multipart response from u into handler until the stream ends,
 // an error occurs, or keep_going() turns false (checked at least every
 // 200 ms). Returns an empty string when the stream ended with its close
-// delimiter or keep_going() stopped it; otherwise what went wrong.
+// delimiter or keep_going() stopped it; otherwise what went wrong. A part
+// that the connection's end cuts short gets no on_part_end.
 // boundary: when not empty, used whatever the Content-Type says. Otherwise
 // the Content-Type's boundary; and in lenient mode, when the Content-Type has
 // none (FFmpeg's HTTP server says application/octet-stream), the one the
@@ -184,7 +185,9 @@ std::string read_stream(const url& u, Handler& handler, const serverpush::reader
       } else if (!have_parts) {
         error = "the response has no body";
       } else if (!part_error && !parts.is_done()) {
-        parts.finish(handler, part_error);
+        // Not finish(): a part cut by the end of the connection is torn, and
+        // the handler never sees its on_part_end.
+        error = "the stream ended before its close delimiter";
       }
       if (error.empty() && part_error) error = "multipart body: " + part_error.message();
       break;

@@ -9,7 +9,9 @@ headless Chromium.
   again on the same port: the relay reconnects and every viewer gets new
   frames on the same connection;
 - SIGTERM: the relay exits 0 and every viewer's stream ends with the close
-  delimiter; each stream parses strictly and every part is a whole JPEG.
+  delimiter; each stream parses strictly and every part is a whole JPEG;
+- an upstream that closes its connection in the middle of a part (no
+  Content-Length) never gets that torn part relayed.
 Usage: test_relay.py DEMO RELAY FETCH"""
 
 import os
@@ -134,10 +136,59 @@ def start_chromium(page_url):
     return proc
 
 
+def check_torn_part_not_relayed(relay_bin):
+    """A Python upstream sends one whole frame, then half of the next, then
+    closes, three times over; the viewer must get only whole frames."""
+    import socket as sk
+    frame = bytes(range(256)) * 8
+    frame = b"\xff\xd8" + frame + b"\xff\xd9"
+    listener = sk.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    up_port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=B\r\n\r\n"
+                             b"--B\r\nContent-Type: image/jpeg\r\n\r\n" + frame +
+                             b"\r\n--B\r\nContent-Type: image/jpeg\r\n\r\n" + frame[:len(frame) // 2])
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    relay = subprocess.Popen([relay_bin, "--upstream", "http://127.0.0.1:%d/" % up_port, "--port", "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        url = relay.stdout.readline().decode().strip()
+        viewer = Viewer(int(url.split(":")[2].split("/")[0]), image=False)
+        wait_for("the viewer to get 3 parts from a torn upstream", lambda: viewer.parts() >= 3, 60)
+        relay.send_signal(signal.SIGTERM)
+        check(relay.wait(timeout=30) == 0, "relay did not exit 0")
+        wait_for("the viewer's stream to end", lambda: viewer.done, 30)
+        status, fields, body = split_response(bytes(viewer.data))
+        parts = parse_multipart(body, boundary_of(fields["content-type"]))
+        check(parts and all(p == frame for h, p in parts if p),
+              "a torn upstream part was relayed: sizes %r" % [len(p) for h, p in parts])
+        viewer.sock.close()
+    finally:
+        stop.set()
+        if relay.poll() is None:
+            relay.kill()
+            relay.wait()
+        listener.close()
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit("usage: test_relay.py DEMO RELAY FETCH")
     relay_bin, fetch_bin = sys.argv[2], sys.argv[3]
+    check_torn_part_not_relayed(relay_bin)
     ffmpeg = require("ffmpeg")
     curl = require("curl")
     work = tempfile.mkdtemp(prefix="serverpush-relay-")
