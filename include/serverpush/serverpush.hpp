@@ -8,6 +8,8 @@
 #include <serverpush/framer.hpp>
 #include <serverpush/header.hpp>
 #include <serverpush/http.hpp>
+#include <serverpush/reader.hpp>
+#include <serverpush/reader/http_response.hpp>
 #include <serverpush/sink.hpp>
 #include <serverpush/sinks/callable.hpp>
 #include <serverpush/sinks/chunked.hpp>
