@@ -189,15 +189,14 @@ void dispatch(int fd, const demo::request& r, serverpush::Broadcaster& hub, snap
     serverpush::http::response_options ro;
     ro.http_version = minor == 0 ? serverpush::http::version::http_1_0 : serverpush::http::version::http_1_1;
     std::error_code ec;
-    std::string head = serverpush::http::stream_response_head(hub.content_type(), ro, ec);
+    std::string head = serverpush::http::response_head(hub.content_type(), ro, ec);
     if (head_only) {
       send_all(fd, head);
       ::close(fd);
       return;
     }
     serverpush::client_options co;
-    co.framing = r.header("Sec-Fetch-Dest") == "image" ? serverpush::framing::announce_next
-                                                        : serverpush::framing::content_length;
+    co.framing = serverpush::http::framing_for(r.header("Sec-Fetch-Dest"));
     co.head = std::move(head);
     hub.add(fd, std::move(co), ec);  // the hub owns fd now, even on error
     if (ec) std::fprintf(stderr, "%s: viewer not added: %s\n", program, ec.message().c_str());

@@ -49,8 +49,6 @@ struct is_reader_handler<
                    decltype(std::declval<H&>().on_part_end()),
                    decltype(std::declval<H&>().on_stream_end())>> : std::true_type {};
 
-constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
 }  // namespace detail
 
 class MultipartReader {

@@ -98,7 +98,7 @@ class response_reader {
   // The first header with this name (case-insensitive), empty when absent.
   std::string_view header(std::string_view name) const noexcept {
     for (const serverpush::header& h : fields_) {
-      if (detail::iequals(h.name, name)) return h.value;
+      if (serverpush::detail::iequals(h.name, name)) return h.value;
     }
     return {};
   }
@@ -123,8 +123,6 @@ class response_reader {
  private:
   enum class chunk_state : unsigned char { size, extension, size_lf, data, data_cr, data_lf, trailer };
   static constexpr std::size_t max_chunk_line = 4096;
-
-  static bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
   const char* read_head(const char* p, const char* end, std::error_code& ec) {
     while (p != end) {
@@ -221,7 +219,7 @@ class response_reader {
         continue;
       }
       if (line.empty()) break;
-      if (is_ows(line.front())) {
+      if (serverpush::detail::is_ows(line.front())) {
         ec = make_error_code(reader_errc::http_header_invalid);  // obs-fold: RFC 9112 lets us refuse it
         return;
       }
@@ -231,8 +229,8 @@ class response_reader {
         return;
       }
       std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && is_ows(value.front())) value.remove_prefix(1);
-      while (!value.empty() && is_ows(value.back())) value.remove_suffix(1);
+      while (!value.empty() && serverpush::detail::is_ows(value.front())) value.remove_prefix(1);
+      while (!value.empty() && serverpush::detail::is_ows(value.back())) value.remove_suffix(1);
       for (char c : value) {
         const auto u = static_cast<unsigned char>(c);
         if ((u < 0x20 && c != '\t') || u == 0x7f) {
@@ -242,7 +240,7 @@ class response_reader {
       }
       const std::string_view name = line.substr(0, colon);
       fields_.push_back(serverpush::header{name, value});
-      if (detail::iequals(name, "Content-Length")) {
+      if (serverpush::detail::iequals(name, "Content-Length")) {
         std::size_t n = 0;
         if (!parse_decimal(value, n) || (has_length && n != length)) {
           ec = make_error_code(reader_errc::http_length_invalid);
@@ -250,18 +248,18 @@ class response_reader {
         }
         has_length = true;
         length = n;
-      } else if (detail::iequals(name, "Transfer-Encoding")) {
+      } else if (serverpush::detail::iequals(name, "Transfer-Encoding")) {
         // The last coding must be chunked for the body to be delimited;
         // any other coding (gzip...) this reader does not undo.
         std::string_view codings = value;
         while (!codings.empty()) {
           const std::size_t comma = codings.find(',');
           std::string_view coding = codings.substr(0, comma);
-          while (!coding.empty() && is_ows(coding.front())) coding.remove_prefix(1);
-          while (!coding.empty() && is_ows(coding.back())) coding.remove_suffix(1);
+          while (!coding.empty() && serverpush::detail::is_ows(coding.front())) coding.remove_prefix(1);
+          while (!coding.empty() && serverpush::detail::is_ows(coding.back())) coding.remove_suffix(1);
           if (!coding.empty()) {
-            if (chunked || !detail::iequals(coding, "chunked")) other_coding = true;
-            if (detail::iequals(coding, "chunked")) chunked = true;
+            if (chunked || !serverpush::detail::iequals(coding, "chunked")) other_coding = true;
+            if (serverpush::detail::iequals(coding, "chunked")) chunked = true;
           }
           if (comma == std::string_view::npos) break;
           codings.remove_prefix(comma + 1);
@@ -314,7 +312,7 @@ class response_reader {
             }
             remaining_ = remaining_ * 16 + static_cast<std::size_t>(digit);
             ++chunk_digits_;
-          } else if (chunk_digits_ != 0 && (c == ';' || is_ows(c))) {
+          } else if (chunk_digits_ != 0 && (c == ';' || serverpush::detail::is_ows(c))) {
             chunk_state_ = chunk_state::extension;
           } else if (chunk_digits_ != 0 && c == '\r') {
             chunk_state_ = chunk_state::size_lf;
