@@ -24,6 +24,9 @@ enum class errc {
   header_name_invalid,
   header_value_invalid,
   header_reserved,
+  // Kept so code that names it compiles; nothing reports it any more: a part
+  // that does not fit an announced header block ends that block's part
+  // (framer::part_head).
   header_block_already_sent,
   payload_contains_delimiter,
   part_in_progress,
@@ -70,7 +73,7 @@ class error_category_impl final : public std::error_category {
                "cannot be passed as extra headers";
       case errc::header_block_already_sent:
         return "the next part's header block was already sent (announce_next "
-               "framing): its content type must match and it takes no extra headers";
+               "framing); no longer reported: such a part now ends the announced one";
       case errc::payload_contains_delimiter:
         return "payload contains the boundary delimiter CRLF--boundary (strict mode)";
       case errc::part_in_progress:

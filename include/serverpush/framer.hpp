@@ -67,12 +67,45 @@ class framer {
 
   constexpr std::string_view boundary() const noexcept { return boundary_; }
 
+  // The one rule for a part that follows an announced header block (stream
+  // position after_header_block, reached with announce_next): the part
+  // continues under that block when it has the announced content type and no
+  // extra headers. Otherwise the announced part is ended with an empty body
+  // and a complete part follows. The writer and the broadcaster both frame by
+  // this rule, so no part is ever refused or stripped for it.
+  static constexpr bool continues_announced(const part_spec& part,
+                                            std::string_view announced_type) noexcept {
+    return part.headers.empty() && !announced_type.empty() && part.content_type == announced_type;
+  }
+
   // Bytes that take the stream from `from` to where `part`'s payload starts.
-  // From after_header_block there is nothing to add: the header block is out.
+  // From after_header_block, `announced_type` is the content type of the block
+  // already on the wire: a part that continues_announced() adds nothing; any
+  // other part adds CRLF (the announced part's empty body), the delimiter and
+  // a complete header block, Content-Length and extra headers included:
+  //
+  //   continues:  (nothing)
+  //   otherwise:  CRLF "--B" CRLF "Content-Type: T" CRLF "Content-Length: N" CRLF
+  //               extra headers, CRLF
+  //
+  // An empty `announced_type` (not known) always takes the second form, which
+  // is valid whatever was announced.
   template <class Out>
-  void part_head(Out& out, stream_position from, const part_spec& part) const {
-    if (from == stream_position::after_header_block) return;
-    if (from == stream_position::start || from == stream_position::after_part) delimiter_line(out);
+  void part_head(Out& out, stream_position from, const part_spec& part,
+                 std::string_view announced_type = {}) const {
+    switch (from) {
+      case stream_position::after_header_block:
+        if (continues_announced(part, announced_type)) return;
+        append(out, "\r\n");
+        delimiter_line(out);
+        break;
+      case stream_position::start:
+      case stream_position::after_part:
+        delimiter_line(out);
+        break;
+      case stream_position::after_delimiter:
+        break;
+    }
     header_block(out, part.content_type, part.headers, part.content_length);
   }
 
@@ -165,9 +198,12 @@ namespace detail {
 
 // Finds "CRLF--boundary" in a payload that may arrive in pieces. The payload
 // counts as preceded by CRLF, since the header block ends with one.
+// Safe in every state: a scanner never reset has no delimiter to look for and
+// finds nothing; the tail it keeps never exceeds the delimiter's length - 1.
 class delimiter_scanner {
  public:
   void reset(std::string_view boundary) noexcept {
+    if (boundary.size() > max_boundary_size) boundary = boundary.substr(0, max_boundary_size);
     needle_size_ = 4 + boundary.size();
     needle_[0] = '\r';
     needle_[1] = '\n';
@@ -179,8 +215,10 @@ class delimiter_scanner {
     tail_size_ = 2;
   }
 
-  // True when the delimiter appears in everything fed since reset().
-  bool feed(std::string_view chunk) noexcept {
+  // True when the delimiter appears in the bytes seen so far joined with
+  // `chunk`. Looks only: the scanner does not move.
+  bool contains(std::string_view chunk) const noexcept {
+    if (needle_size_ == 0) return false;
     const std::string_view needle(needle_, needle_size_);
     const std::size_t keep = needle_size_ - 1;
     // Across the seam between earlier bytes and this chunk.
@@ -189,19 +227,30 @@ class delimiter_scanner {
     for (std::size_t i = 0; i < tail_size_; ++i) seam[i] = tail_[i];
     for (std::size_t i = 0; i < head; ++i) seam[tail_size_ + i] = chunk[i];
     if (std::string_view(seam, tail_size_ + head).find(needle) != std::string_view::npos) return true;
-    if (chunk.find(needle) != std::string_view::npos) return true;
-    // Keep the last keep bytes of everything seen.
+    return chunk.find(needle) != std::string_view::npos;
+  }
+
+  // Records `chunk` as written: keeps the last bytes a delimiter could start in.
+  void advance(std::string_view chunk) noexcept {
+    if (needle_size_ == 0) return;
+    const std::size_t keep = needle_size_ - 1;
     if (chunk.size() >= keep) {
       for (std::size_t i = 0; i < keep; ++i) tail_[i] = chunk[chunk.size() - keep + i];
       tail_size_ = keep;
-    } else {
-      const std::size_t total = tail_size_ + chunk.size();
-      const std::size_t drop = total > keep ? total - keep : 0;
-      std::size_t n = 0;
-      for (std::size_t i = drop; i < tail_size_; ++i) tail_[n++] = tail_[i];
-      for (char c : chunk) tail_[n++] = c;
-      tail_size_ = n;
+      return;
     }
+    const std::size_t total = tail_size_ + chunk.size();
+    const std::size_t drop = total > keep ? total - keep : 0;
+    std::size_t n = 0;
+    for (std::size_t i = drop; i < tail_size_; ++i) tail_[n++] = tail_[i];
+    for (char c : chunk) tail_[n++] = c;
+    tail_size_ = n;
+  }
+
+  // True when the delimiter appears in everything fed since reset().
+  bool feed(std::string_view chunk) noexcept {
+    if (contains(chunk)) return true;
+    advance(chunk);
     return false;
   }
 

@@ -81,7 +81,11 @@ class MultipartWriter {
   framing current_framing() const noexcept { return framing_; }
 
   // Strict mode refuses any payload that contains CRLF--boundary, which
-  // would cut the part short for every boundary-scanning client.
+  // would cut the part short for every boundary-scanning client. It applies
+  // to every call made while it is on, also in the middle of a part begun
+  // with begin_part: the writer always keeps the end of the open part's body,
+  // so a delimiter that would straddle earlier bytes and the next chunk is
+  // found too.
   void set_strict(bool on) noexcept { strict_ = on; }
   bool strict() const noexcept { return strict_; }
 
@@ -172,16 +176,13 @@ class MultipartWriter {
       ec = make_error_code(errc::length_exceeded);
       return;
     }
-    if (strict_) {
-      detail::delimiter_scanner probe = scanner_;
-      if (probe.feed(chunk.as_string_view())) {
-        ec = make_error_code(errc::payload_contains_delimiter);
-        return;
-      }
-      scanner_ = probe;
+    if (strict_ && scanner_.contains(chunk.as_string_view())) {
+      ec = make_error_code(errc::payload_contains_delimiter);
+      return;
     }
     const const_buffer buf{chunk.data(), chunk.size()};
     if (!send(&buf, 1, ec)) return;
+    scanner_.advance(chunk.as_string_view());
     body_written_ += chunk.size();
   }
   void write_body(const void* data, std::size_t size, std::error_code& ec) {
@@ -316,20 +317,15 @@ class MultipartWriter {
     return !last_type_.empty() && content_type == last_type_;
   }
 
-  std::error_code check_part(std::string_view content_type, bool same_type,
-                             header_list headers) const {
-    if (auto ec = same_type ? validate_headers(headers) : validate_headers(content_type, headers)) {
-      return ec;
-    }
-    if (position_ == stream_position::after_header_block && (!same_type || !headers.empty())) {
-      return make_error_code(errc::header_block_already_sent);
-    }
-    return {};
+  static std::error_code check_part(std::string_view content_type, bool same_type,
+                                    header_list headers) noexcept {
+    return same_type ? validate_headers(headers) : validate_headers(content_type, headers);
   }
 
-  bool payload_has_delimiter(bytes_view payload) {
-    scanner_.reset(boundary_.view());
-    return scanner_.feed(payload.as_string_view());
+  bool payload_has_delimiter(bytes_view payload) const noexcept {
+    detail::delimiter_scanner scanner;
+    scanner.reset(boundary_.view());
+    return scanner.contains(payload.as_string_view());
   }
 
   void emit_part(std::string_view content_type, bytes_view payload, header_list headers,
@@ -344,7 +340,7 @@ class MultipartWriter {
     }
     const framer f(boundary_.view());
     scratch_.clear();
-    f.part_head(scratch_, position_, part_spec{content_type, headers, payload.size()});
+    f.part_head(scratch_, position_, part_spec{content_type, headers, payload.size()}, last_type_);
     const std::size_t head_size = scratch_.size();
     const stream_position next = f.part_tail(scratch_, tail, content_type);
     const const_buffer bufs[3] = {
@@ -365,10 +361,11 @@ class MultipartWriter {
     if ((ec = check_part(content_type, is_last_type(content_type), headers))) return;
     scratch_.clear();
     framer(boundary_.view())
-        .part_head(scratch_, position_, part_spec{content_type, headers, content_length});
+        .part_head(scratch_, position_, part_spec{content_type, headers, content_length},
+                   last_type_);
     const const_buffer buf{scratch_.data(), scratch_.size()};
     if (!send(&buf, 1, ec)) return;
-    if (strict_) scanner_.reset(boundary_.view());
+    scanner_.reset(boundary_.view());
     last_type_.assign(content_type.data(), content_type.size());
     declared_length_ = content_length;
     body_written_ = 0;

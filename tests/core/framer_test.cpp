@@ -27,7 +27,7 @@ TEST_CASE("framer::part_head from each position") {
   f.part_head(out, stream_position::after_delimiter, spec);
   CHECK(out == "Content-Type: image/jpeg\r\nContent-Length: 42\r\n\r\n");
   out.clear();
-  f.part_head(out, stream_position::after_header_block, spec);
+  f.part_head(out, stream_position::after_header_block, spec, "image/jpeg");
   CHECK(out.empty());
   out.clear();
   f.part_head(out, stream_position::start, part_spec{"text/plain", {{"X-A", "1"}}});
@@ -185,4 +185,57 @@ TEST_CASE("delimiter_scanner with a 70-character boundary") {
     CHECK(found);
   }
   CHECK_FALSE(scan_whole(b, std::string(100, 'a') + "\r\n--" + std::string(69, 'z')));
+}
+
+TEST_CASE("delimiter_scanner: a scanner never reset finds nothing and stays in bounds") {
+  // Issue #9: an unarmed scanner computed its tail length as SIZE_MAX.
+  delimiter_scanner s;
+  CHECK_FALSE(s.contains(""));
+  CHECK_FALSE(s.contains("--B"));
+  CHECK_FALSE(s.contains(std::string(400, 'x')));
+  s.advance(std::string(400, 'x'));
+  CHECK_FALSE(s.feed(std::string(400, 'x')));
+  CHECK_FALSE(s.feed("\r\n--B"));
+}
+
+TEST_CASE("delimiter_scanner: contains() looks without moving, advance() moves without looking") {
+  delimiter_scanner s;
+  s.reset("B");
+  CHECK(s.contains("--B"));
+  s.advance("xx\r\n-");
+  CHECK(s.contains("-B"));
+  CHECK_FALSE(s.contains("B"));
+  s.advance("-");
+  CHECK(s.contains("B"));
+  s.reset("B");
+  CHECK(s.contains("--B"));
+}
+
+TEST_CASE("framer::part_head after an announced block: continue or end it empty") {
+  const framer f("B");
+  std::string out;
+  f.part_head(out, stream_position::after_header_block, part_spec{"image/jpeg", {}, 42},
+              "image/jpeg");
+  CHECK(out.empty());
+  f.part_head(out, stream_position::after_header_block, part_spec{"image/png", {}, 42},
+              "image/jpeg");
+  CHECK(out == "\r\n--B\r\nContent-Type: image/png\r\nContent-Length: 42\r\n\r\n");
+  out.clear();
+  f.part_head(out, stream_position::after_header_block,
+              part_spec{"image/jpeg", {{"X-T", "1"}}, 42}, "image/jpeg");
+  CHECK(out == "\r\n--B\r\nContent-Type: image/jpeg\r\nContent-Length: 42\r\nX-T: 1\r\n\r\n");
+  out.clear();
+  // Not knowing what was announced, the complete form is always valid.
+  f.part_head(out, stream_position::after_header_block, part_spec{"image/jpeg", {}, 42});
+  CHECK(out == "\r\n--B\r\nContent-Type: image/jpeg\r\nContent-Length: 42\r\n\r\n");
+  out.clear();
+  // The announced type matters only from after_header_block.
+  f.part_head(out, stream_position::after_part, part_spec{"a/b", {}, 1}, "a/b");
+  CHECK(out == "--B\r\nContent-Type: a/b\r\nContent-Length: 1\r\n\r\n");
+
+  CHECK(framer::continues_announced(part_spec{"a/b"}, "a/b"));
+  CHECK_FALSE(framer::continues_announced(part_spec{"a/b"}, "a/c"));
+  CHECK_FALSE(framer::continues_announced(part_spec{"a/b"}, "A/B"));
+  CHECK_FALSE(framer::continues_announced(part_spec{"a/b", {{"X", "1"}}}, "a/b"));
+  CHECK_FALSE(framer::continues_announced(part_spec{""}, ""));
 }

@@ -226,3 +226,100 @@ TEST_CASE("write_prologue after the body started is refused and writes nothing")
   CHECK(ec == serverpush::errc::stream_closed);
   CHECK(closed.sink().container() == "--MSBOB--\r\n");
 }
+
+// The one rule after an announced header block (framer::part_head), written out
+// by hand: the same content type and no extra headers continues the announced
+// part; anything else ends it with an empty body and sends a complete part.
+TEST_CASE("announce_next: the same type continues under the announced block") {
+  std::error_code ec;
+  MultipartWriter<string_sink> w(string_sink{}, "B", ec);
+  w.set_framing(framing::announce_next);
+  w.write_part("image/jpeg", "J1", ec);
+  w.write_part("image/jpeg", "J2", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().container() ==
+        "--B\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\n\r\nJ1\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\n\r\n"
+        "J2\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\n\r\n");
+}
+
+TEST_CASE("announce_next: another content type ends the announced part empty") {
+  std::error_code ec;
+  MultipartWriter<string_sink> w(string_sink{}, "B", ec);
+  w.set_framing(framing::announce_next);
+  w.write_part("image/jpeg", "J1", ec);
+  w.write_part("image/png", "P2", ec);
+  REQUIRE_FALSE(ec);
+  w.close(ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().container() ==
+        "--B\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\n\r\nJ1\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\n\r\n"
+        "\r\n"
+        "--B\r\nContent-Type: image/png\r\nContent-Length: 2\r\n\r\nP2\r\n"
+        "--B\r\nContent-Type: image/png\r\n\r\n"
+        "\r\n--B--\r\n");
+  CHECK(w.parts_written() == 2);
+}
+
+TEST_CASE("announce_next: extra headers end the announced part empty") {
+  std::error_code ec;
+  MultipartWriter<string_sink> w(string_sink{}, "B", ec);
+  w.set_framing(framing::announce_next);
+  w.write_part("image/jpeg", "J1", ec);
+  w.write_part("image/jpeg", "J2", {{"X-Timestamp", "7"}}, ec);
+  REQUIRE_FALSE(ec);
+  w.write_last_part("text/plain", "end", ec);
+  REQUIRE_FALSE(ec);
+  w.close(ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().container() ==
+        "--B\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\n\r\nJ1\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\n\r\n"
+        "\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\nContent-Length: 2\r\nX-Timestamp: 7\r\n\r\nJ2\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\n\r\n"
+        "\r\n"
+        "--B\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nend\r\n"
+        "--B--\r\n");
+}
+
+TEST_CASE("announce_next: begin_part follows the same rule") {
+  std::error_code ec;
+  MultipartWriter<string_sink> w(string_sink{}, "B", ec);
+  w.set_framing(framing::announce_next);
+  w.write_part("text/plain", "1", ec);
+  w.begin_part("text/plain", 2, ec);  // continues: the length is enforced, not sent
+  w.write_body("22", ec);
+  w.end_part(ec);
+  w.begin_part("text/html", 1, {{"X-A", "b"}}, ec);
+  w.write_body("3", ec);
+  w.end_part(ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().container() ==
+        "--B\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\n1\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\n"
+        "22\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\n"
+        "\r\n"
+        "--B\r\nContent-Type: text/html\r\nContent-Length: 1\r\nX-A: b\r\n\r\n3\r\n"
+        "--B\r\nContent-Type: text/html\r\n\r\n");
+}
+
+TEST_CASE("announce_next: a framing change does not unsend the announced block") {
+  std::error_code ec;
+  MultipartWriter<string_sink> w(string_sink{}, "B", ec);
+  w.set_framing(framing::announce_next);
+  w.write_part("image/jpeg", "1", ec);
+  w.set_framing(framing::content_length);
+  w.write_part("image/png", "2", ec);
+  w.write_part("image/png", "3", ec);
+  REQUIRE_FALSE(ec);
+  CHECK(w.sink().container() ==
+        "--B\r\nContent-Type: image/jpeg\r\nContent-Length: 1\r\n\r\n1\r\n"
+        "--B\r\nContent-Type: image/jpeg\r\n\r\n"
+        "\r\n"
+        "--B\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\n2\r\n"
+        "--B\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\n3\r\n");
+}

@@ -194,13 +194,15 @@ TEST_CASE("a moved writer carries on where it stopped") {
   b.write_part("text/plain", "2", ec);
   CHECK_FALSE(ec);
   b.write_part("text/other", "3", ec);
-  CHECK(ec == serverpush::errc::header_block_already_sent);
+  CHECK_FALSE(ec);
   b.close(ec);
   CHECK_FALSE(ec);
   CHECK(b.sink().container() ==
         "--B\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\n1\r\n--B\r\n"
-        "Content-Type: text/plain\r\n\r\n2\r\n--B\r\nContent-Type: text/plain\r\n\r\n\r\n--B--\r\n");
-  CHECK(b.parts_written() == 2);
+        "Content-Type: text/plain\r\n\r\n2\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+        "\r\n--B\r\nContent-Type: text/other\r\nContent-Length: 1\r\n\r\n3\r\n--B\r\n"
+        "Content-Type: text/other\r\n\r\n\r\n--B--\r\n");
+  CHECK(b.parts_written() == 3);
 }
 
 TEST_CASE("a sink with writev and write gets whole parts through writev") {
