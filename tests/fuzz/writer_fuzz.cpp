@@ -70,7 +70,6 @@ struct model {
   std::vector<model_part> parts;  // complete
   model_part open;                // announced (after_header_block) or in progress
   std::size_t declared = unknown_length;
-  std::size_t strict_from = 0;  // payload offset where strict mode last came on in this part
   std::uint64_t parts_written = 0;
 
   std::error_code state_error(errc otherwise) const {
@@ -81,9 +80,14 @@ struct model {
     }
   }
 
-  // The header block a new part gets: the one announced already, or its own.
+  // The header block a new part gets. After an announced header block, a
+  // part of the announced type without extra headers continues under it;
+  // any other part ends the announced one with an empty body and gets its own.
   void head(const std::string& type, std::size_t length, const std::vector<owned_header>& extras) {
-    if (position == stream_position::after_header_block) return;  // `open` holds the announcement
+    if (position == stream_position::after_header_block) {
+      if (extras.empty() && type == open.type) return;  // `open` holds the announcement
+      parts.push_back(std::move(open));
+    }
     open = model_part{};
     open.type = type;
     open.has_length = length != unknown_length;
@@ -193,9 +197,11 @@ std::string shown(std::string_view bytes) {
   return "\"" + out + "\" (" + std::to_string(bytes.size()) + " bytes)";
 }
 
-void trace(const std::string& line) {
-  if (tracing()) std::fprintf(stderr, "  %s\n", line.c_str());
-}
+// The line is built only when tracing.
+#define TRACE(line)                                                      \
+  do {                                                                   \
+    if (tracing()) std::fprintf(stderr, "  %s\n", std::string(line).c_str()); \
+  } while (false)
 
 std::vector<header> view(const std::vector<owned_header>& headers) {
   std::vector<header> out;
@@ -211,7 +217,7 @@ class run {
         boundary_(std::move(boundary)),
         writer_(sink_, boundary_, model_.failure) {
     if (model_.failure) model_.st = model::state::failed;
-    trace("writer with boundary " + shown(boundary_));
+    TRACE("writer with boundary " + shown(boundary_));
   }
 
   void steps() {
@@ -250,7 +256,7 @@ class run {
         static const framing framings[] = {framing::content_length, framing::eager_delimiter,
                                            framing::announce_next};
         const framing f = in_.pick(framings);
-        trace("set_framing(" + std::to_string(static_cast<int>(f)) + ")");
+        TRACE("set_framing(" + std::to_string(static_cast<int>(f)) + ")");
         writer_.set_framing(f);
         model_.current_framing = f;
         break;
@@ -264,12 +270,9 @@ class run {
   }
 
   void set_strict(bool on) {
-    trace(on ? "set_strict(true)" : "set_strict(false)");
+    TRACE(on ? "set_strict(true)" : "set_strict(false)");
     writer_.set_strict(on);
-    if (model_.st == model::state::in_part) {
-      if (on) model_.strict_from = model_.open.payload.size();
-      if (!on) model_.open.strict_throughout = false;
-    }
+    if (model_.st == model::state::in_part && !on) model_.open.strict_throughout = false;
     model_.strict = on;
   }
 
@@ -281,7 +284,7 @@ class run {
       case 1: if (Sink::short_writes) sink_.stall_on_call = later; break;
       default: break;
     }
-    trace("sink: fail on call " + std::to_string(sink_.fail_on_call) + ", stall on call " +
+    TRACE("sink: fail on call " + std::to_string(sink_.fail_on_call) + ", stall on call " +
           std::to_string(sink_.stall_on_call) + " (calls so far " + std::to_string(sink_.calls) + ")");
     if (Sink::short_writes) {
       const std::size_t limit = in_.byte();
@@ -293,7 +296,7 @@ class run {
   // when the sink does not fail). Returns true when the model should apply
   // the call's effect.
   template <class Call>
-  bool outcome(std::error_code want, bool may_refuse, Call&& call) {
+  bool outcome(std::error_code want, Call&& call) {
     const std::size_t size_before = sink_.out.size();
     const std::size_t calls_before = sink_.calls;
     std::error_code ec;
@@ -302,7 +305,6 @@ class run {
                               sink_.fail_on_call <= sink_.calls) ||
                              (sink_.stall_on_call != never && sink_.stall_on_call > calls_before &&
                               sink_.stall_on_call <= sink_.calls);
-    if (may_refuse && ec == errc::payload_contains_delimiter) want = ec;
     if (want) {
       FUZZ_CHECK_EC(ec, want);
       FUZZ_CHECK(sink_.out.size() == size_before);
@@ -329,14 +331,7 @@ class run {
     if (model_.st != model::state::open) return model_.state_error(state_otherwise);
     const bool same = !model_.last_type.empty() && type == model_.last_type;
     const std::vector<header> list = view(extras);
-    if (auto ec = same ? serverpush::validate_headers(list)
-                       : serverpush::validate_headers(type, list)) {
-      return ec;
-    }
-    if (model_.position == stream_position::after_header_block && (!same || !extras.empty())) {
-      return make_error_code(errc::header_block_already_sent);
-    }
-    return {};
+    return same ? serverpush::validate_headers(list) : serverpush::validate_headers(type, list);
   }
 
   void write_part(bool last) {
@@ -348,9 +343,9 @@ class run {
       want = make_error_code(errc::payload_contains_delimiter);
     }
     const std::vector<header> list = view(extras);
-    trace(std::string(last ? "write_last_part(" : "write_part(") + shown(type) + ", " +
+    TRACE(std::string(last ? "write_last_part(" : "write_part(") + shown(type) + ", " +
           shown(payload) + ", " + std::to_string(extras.size()) + " headers)");
-    const bool applied = outcome(want, false, [&](std::error_code& ec) {
+    const bool applied = outcome(want, [&](std::error_code& ec) {
       if (last) {
         writer_.write_last_part(type, payload, list, ec);
       } else if (list.empty() && in_.flag()) {
@@ -373,10 +368,10 @@ class run {
     const std::vector<owned_header> extras = pick_headers(in_);
     const std::error_code want = check_part(type, extras, errc::part_in_progress);
     const std::vector<header> list = view(extras);
-    trace("begin_part(" + shown(type) + ", " +
+    TRACE("begin_part(" + shown(type) + ", " +
           (length == unknown_length ? std::string("unknown length") : std::to_string(length)) + ", " +
           std::to_string(extras.size()) + " headers)");
-    const bool applied = outcome(want, false, [&](std::error_code& ec) {
+    const bool applied = outcome(want, [&](std::error_code& ec) {
       if (length == unknown_length && list.empty()) {
         writer_.begin_part(type, ec);
       } else {
@@ -388,35 +383,23 @@ class run {
     model_.open.strict_throughout = model_.strict;
     model_.last_type = type;
     model_.declared = length;
-    model_.strict_from = 0;
     model_.st = model::state::in_part;
     model_.position = stream_position::after_header_block;
   }
 
   void body(const std::string& chunk) {
     std::error_code want;
-    bool may_refuse = false;
     if (model_.st != model::state::in_part) {
       want = model_.state_error(errc::no_part_in_progress);
     } else if (model_.declared != unknown_length &&
                chunk.size() > model_.declared - model_.open.payload.size()) {
       want = make_error_code(errc::length_exceeded);
-    } else if (model_.strict) {
-      const std::string& sent = model_.open.payload;
-      if (delimiter_reaches(sent, chunk, boundary_)) {
-        want = make_error_code(errc::payload_contains_delimiter);
-      } else {
-        // Strict mode switched on inside the part: a writer may look only at
-        // the bytes since then (as if they followed CRLF), or remember a
-        // delimiter sent before; refusing then is allowed, accepting a real
-        // delimiter (above) never is.
-        may_refuse = delimiter_reaches(std::string_view(sent).substr(model_.strict_from), chunk,
-                                       boundary_) ||
-                     serverpush::fuzz::has_delimiter(sent, boundary_);
-      }
+    } else if (model_.strict && delimiter_reaches(model_.open.payload, chunk, boundary_)) {
+      // Strict mode looks at every chunk written while it is on, joined with
+      // the bytes before it, whenever it came on.
+      want = make_error_code(errc::payload_contains_delimiter);
     }
-    trace("write_body(" + shown(chunk) + ")");
-    const bool applied = outcome(want, may_refuse, [&](std::error_code& ec) {
+    const bool applied = outcome(want, [&](std::error_code& ec) {
       writer_.write_body(chunk, ec);
     });
     if (applied) model_.open.payload += chunk;
@@ -430,24 +413,24 @@ class run {
                model_.open.payload.size() != model_.declared) {
       want = make_error_code(errc::length_mismatch);
     }
-    trace("end_part()");
-    const bool applied = outcome(want, false, [&](std::error_code& ec) { writer_.end_part(ec); });
+    TRACE("end_part()");
+    const bool applied = outcome(want, [&](std::error_code& ec) { writer_.end_part(ec); });
     if (!applied) return;
     model_.st = model::state::open;
     model_.tail(model_.current_framing);
   }
 
   void close() {
-    trace("close()");
+    TRACE("close()");
     if (model_.st == model::state::closed) {
       const std::size_t size_before = sink_.out.size();
-      outcome({}, false, [&](std::error_code& ec) { writer_.close(ec); });
+      outcome({}, [&](std::error_code& ec) { writer_.close(ec); });
       FUZZ_CHECK(sink_.out.size() == size_before);
       return;
     }
     const std::error_code want =
         model_.st == model::state::open ? std::error_code{} : model_.state_error(errc::part_in_progress);
-    if (outcome(want, false, [&](std::error_code& ec) { writer_.close(ec); })) model_.close();
+    if (outcome(want, [&](std::error_code& ec) { writer_.close(ec); })) model_.close();
   }
 
   void prologue() {
@@ -458,8 +441,8 @@ class run {
     } else if (model_.position != stream_position::start) {
       want = make_error_code(errc::body_started);
     }
-    trace("write_prologue(" + shown(bytes) + ")");
-    if (outcome(want, false, [&](std::error_code& ec) { writer_.write_prologue(bytes, ec); })) {
+    TRACE("write_prologue(" + shown(bytes) + ")");
+    if (outcome(want, [&](std::error_code& ec) { writer_.write_prologue(bytes, ec); })) {
       model_.prologue += bytes;
     }
   }
