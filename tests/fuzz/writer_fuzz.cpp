@@ -399,6 +399,7 @@ class run {
       // the bytes before it, whenever it came on.
       want = make_error_code(errc::payload_contains_delimiter);
     }
+    TRACE("write_body(" + shown(chunk) + ")");
     const bool applied = outcome(want, [&](std::error_code& ec) {
       writer_.write_body(chunk, ec);
     });
