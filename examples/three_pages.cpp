@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     serverpush::http::response_options options;
     options.http_version = serverpush::http::version::http_1_0;
     const std::string head = serverpush::http::stream_response_head(writer.content_type(), options, ec);
-    if (!ec) writer.write_prologue(head, ec);
+    if (!ec) writer.write_head(head, ec);
   }
   if (!ec) writer.write_part("text/html", "<html><body><h1>First Page</h1></body></html>", ec);
   if (!ec) writer.write_part("text/html", "<html><body><h1>Second Page</h1></body></html>", ec);

@@ -39,6 +39,7 @@ enum class errc {
   sink_stalled,
   too_many_clients,
   body_started,
+  content_type_parameter_invalid,
 };
 
 namespace detail {
@@ -61,8 +62,8 @@ class error_category_impl final : public std::error_category {
       case errc::random_unavailable:
         return "the operating system's random source failed; no boundary was generated";
       case errc::content_type_invalid:
-        return "content type is not 'type/subtype[; parameters]' made of RFC 9110 "
-               "tokens, or contains a control character";
+        return "content type is not 'type/subtype' made of RFC 9110 tokens, or "
+               "contains a control character or surrounding white space";
       case errc::header_name_invalid:
         return "header name is empty or not an RFC 9110 token";
       case errc::header_value_invalid:
@@ -97,6 +98,9 @@ class error_category_impl final : public std::error_category {
       case errc::body_started:
         return "the multipart body has started; bytes that go before it (such as the "
                "HTTP response head) must be written before the first part";
+      case errc::content_type_parameter_invalid:
+        return "a content type parameter is not token=token or token=\"quoted string\" "
+               "(RFC 9110 section 8.3.1)";
     }
     return "unknown serverpush error";
   }
@@ -111,6 +115,48 @@ inline const std::error_category& error_category() noexcept {
 
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
+}
+
+// True when the stream an error came from cannot continue: bytes of a part
+// may have reached the client (sink_failed, writer_failed, sink_stalled, or
+// any code of another category, which comes from a sink or the system), or
+// the writer was never usable (random_unavailable and the boundary errors,
+// which a writer only reports after a failed construction). The host drops
+// that client. False for a call that was refused and wrote nothing, leaving
+// the stream as it was: bad content type or header, strict-mode delimiter,
+// begin_part/end_part out of order, length checks, a part after close(), a
+// head after the body started, too_many_clients (the hub's other viewers
+// carry on). An empty code is not fatal.
+inline bool is_fatal(const std::error_code& ec) noexcept {
+  if (!ec) return false;
+  if (ec.category() != error_category()) return true;
+  switch (static_cast<errc>(ec.value())) {
+    case errc::boundary_empty:
+    case errc::boundary_too_long:
+    case errc::boundary_invalid_char:
+    case errc::boundary_trailing_space:
+    case errc::random_unavailable:
+    case errc::sink_failed:
+    case errc::writer_failed:
+    case errc::sink_stalled:
+      return true;
+    case errc::content_type_invalid:
+    case errc::content_type_parameter_invalid:
+    case errc::header_name_invalid:
+    case errc::header_value_invalid:
+    case errc::header_reserved:
+    case errc::header_block_already_sent:
+    case errc::payload_contains_delimiter:
+    case errc::part_in_progress:
+    case errc::no_part_in_progress:
+    case errc::length_exceeded:
+    case errc::length_mismatch:
+    case errc::stream_closed:
+    case errc::too_many_clients:
+    case errc::body_started:
+      return false;
+  }
+  return true;  // not a code this version knows: assume the worst
 }
 
 namespace detail {

@@ -101,20 +101,59 @@ constexpr bool is_token(std::string_view s) noexcept {
   return true;
 }
 
-// Checks "type/subtype" (RFC 9110 tokens) optionally followed by ";" and
-// parameters, with no control characters anywhere.
-inline std::error_code validate_content_type(std::string_view value) noexcept {
-  if (!detail::is_clean_value(value)) return make_error_code(errc::content_type_invalid);
-  const std::size_t params = value.find(';');
-  const std::string_view media = value.substr(0, params);
-  const std::size_t slash = media.find('/');
-  if (slash == std::string_view::npos) return make_error_code(errc::content_type_invalid);
-  std::string_view subtype = media.substr(slash + 1);
-  while (!subtype.empty() && (subtype.back() == ' ' || subtype.back() == '\t')) {
-    subtype.remove_suffix(1);
+namespace detail {
+
+constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// The end of the token starting at `from` (== from when there is none).
+constexpr std::size_t token_end(std::string_view s, std::size_t from) noexcept {
+  while (from < s.size() && is_tchar(s[from])) ++from;
+  return from;
+}
+
+// The end of the quoted-string starting at `from` (a DQUOTE), or npos when
+// it is not terminated. Controls are refused before this runs.
+constexpr std::size_t quoted_string_end(std::string_view s, std::size_t from) noexcept {
+  for (std::size_t i = from + 1; i < s.size(); ++i) {
+    if (s[i] == '"') return i + 1;
+    if (s[i] == '\\' && ++i == s.size()) break;  // quoted-pair: any clean character follows
   }
-  if (!is_token(media.substr(0, slash)) || !is_token(subtype)) {
-    return make_error_code(errc::content_type_invalid);
+  return std::string_view::npos;
+}
+
+}  // namespace detail
+
+// Checks an RFC 9110 media type (section 8.3.1):
+//   type "/" subtype *( OWS ";" OWS [ token "=" ( token / quoted-string ) ] )
+// A malformed type or subtype, a control character or surrounding white
+// space is content_type_invalid; a malformed parameter is
+// content_type_parameter_invalid. Empty parameters ("text/html;") are valid.
+inline std::error_code validate_content_type(std::string_view value) noexcept {
+  const auto invalid = [] { return make_error_code(errc::content_type_invalid); };
+  const auto bad_parameter = [] { return make_error_code(errc::content_type_parameter_invalid); };
+  if (!detail::is_clean_value(value)) return invalid();
+  const std::size_t slash = detail::token_end(value, 0);
+  if (slash == 0 || slash == value.size() || value[slash] != '/') return invalid();
+  std::size_t i = detail::token_end(value, slash + 1);
+  if (i == slash + 1) return invalid();
+  bool in_parameters = false;
+  while (i < value.size()) {
+    // OWS ";" OWS before each (possibly empty) parameter.
+    while (i < value.size() && detail::is_ows(value[i])) ++i;
+    if (i == value.size()) break;
+    if (value[i] != ';') return in_parameters ? bad_parameter() : invalid();
+    in_parameters = true;
+    ++i;
+    while (i < value.size() && detail::is_ows(value[i])) ++i;
+    if (i == value.size() || value[i] == ';') continue;
+    const std::size_t equals = detail::token_end(value, i);
+    if (equals == i || equals == value.size() || value[equals] != '=') return bad_parameter();
+    i = equals + 1;
+    if (i == value.size()) return bad_parameter();
+    const std::size_t end =
+        value[i] == '"' ? detail::quoted_string_end(value, i) : detail::token_end(value, i);
+    if (end == std::string_view::npos || end == i) return bad_parameter();
+    i = end;
   }
   return {};
 }

@@ -18,6 +18,11 @@
 // - A void form with `ec` either takes every byte or sets `ec`.
 // - A void form without `ec` cannot fail (or throws; the writer then counts
 //   itself failed and lets the exception through).
+//
+// Optionally, `void finish(std::error_code& ec)` (or `void finish()`): bytes
+// that end the body below the multipart layer, such as chunked coding's last
+// chunk. MultipartWriter::close() calls it after the close delimiter; calling
+// it again must do nothing.
 
 #include <serverpush/buffer.hpp>
 #include <serverpush/error.hpp>
@@ -67,6 +72,19 @@ struct has_write_plain : std::false_type {};
 template <class S>
 struct has_write_plain<S, std::void_t<decltype(std::declval<S&>().write(
                               std::declval<const char*>(), std::size_t{}))>> : std::true_type {};
+
+// A sink that needs a last word once the body ends (chunked_sink's last
+// chunk): MultipartWriter::close() calls it.
+template <class S, class = void>
+struct has_finish_ec : std::false_type {};
+template <class S>
+struct has_finish_ec<S, std::void_t<decltype(std::declval<S&>().finish(
+                            std::declval<std::error_code&>()))>> : std::true_type {};
+
+template <class S, class = void>
+struct has_finish : std::false_type {};
+template <class S>
+struct has_finish<S, std::void_t<decltype(std::declval<S&>().finish())>> : std::true_type {};
 
 }  // namespace detail
 

@@ -105,10 +105,11 @@ class MultipartWriter {
 
   // ---- before the body ---------------------------------------------------
 
-  // Writes bytes verbatim ahead of the body, through the same sink and with
-  // the same handling of short writes and failures: the HTTP response head,
-  // typically. Only before the first part (else body_started, nothing written).
-  void write_prologue(bytes_view bytes, std::error_code& ec) {
+  // Writes the head, the bytes that go ahead of the body (the HTTP response
+  // head, built with http::response_head), verbatim through the same sink and
+  // with the same handling of short writes and failures. Only before the
+  // first part (else body_started, nothing written).
+  void write_head(bytes_view bytes, std::error_code& ec) {
     ec.clear();
     if (!can_start_part(ec)) return;
     if (position_ != stream_position::start) {
@@ -117,6 +118,9 @@ class MultipartWriter {
     }
     const const_buffer buf{bytes.data(), bytes.size()};
     send(&buf, 1, ec);
+  }
+  [[deprecated("use write_head")]] void write_prologue(bytes_view bytes, std::error_code& ec) {
+    write_head(bytes, ec);
   }
 
   // ---- whole parts -------------------------------------------------------
@@ -212,7 +216,9 @@ class MultipartWriter {
   // ---- the end -----------------------------------------------------------
 
   // Writes the close delimiter (finishing an announced part with an empty
-  // body first). Closing a closed writer does nothing.
+  // body first), then finishes a sink that has a finish member (chunked_sink:
+  // its last chunk), so the body is complete when close() returns. Closing a
+  // closed writer does nothing.
   void close(std::error_code& ec) {
     ec.clear();
     if (state_ == state::closed) return;
@@ -221,6 +227,9 @@ class MultipartWriter {
     framer(boundary_.view()).close(scratch_, position_, last_type_);
     const const_buffer buf{scratch_.data(), scratch_.size()};
     if (!send(&buf, 1, ec)) return;
+    if constexpr (detail::has_finish_ec<sink_object>::value || detail::has_finish<sink_object>::value) {
+      if (!finish_sink(ec)) return;
+    }
     state_ = state::closed;
   }
 
@@ -266,11 +275,12 @@ class MultipartWriter {
     end_part(ec);
     throw_if(ec);
   }
-  void write_prologue(bytes_view bytes) {
+  void write_head(bytes_view bytes) {
     std::error_code ec;
-    write_prologue(bytes, ec);
+    write_head(bytes, ec);
     throw_if(ec);
   }
+  [[deprecated("use write_head")]] void write_prologue(bytes_view bytes) { write_head(bytes); }
   void close() {
     std::error_code ec;
     close(ec);
@@ -391,6 +401,23 @@ class MultipartWriter {
     return true;
   }
 
+  // Like send(): a failure (or exception) leaves the writer failed.
+  bool finish_sink(std::error_code& ec) {
+    state_ = state::failed;
+    std::error_code sink_ec;
+    if constexpr (detail::has_finish_ec<sink_object>::value) {
+      sink_.finish(sink_ec);
+    } else {
+      sink_.finish();
+    }
+    if (sink_ec) {
+      sink_error_ = sink_ec;
+      ec = make_error_code(errc::sink_failed);
+      return false;
+    }
+    return true;
+  }
+
 #if SERVERPUSH_HAS_EXCEPTIONS
   void throw_if(const std::error_code& ec) const {
     if (!ec) return;
@@ -415,6 +442,19 @@ class MultipartWriter {
   state state_ = state::open;
   bool strict_ = false;
 };
+
+// Class template argument deduction never copies a sink: a named sink is
+// referred to (MultipartWriter<S&>), a temporary is moved in (MultipartWriter<S>).
+//   serverpush::string_sink s;
+//   serverpush::MultipartWriter w(s, "B");   // MultipartWriter<string_sink&>, writes into s
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&) -> MultipartWriter<S>;
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&, std::error_code&) -> MultipartWriter<S>;
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&, std::string_view) -> MultipartWriter<S>;
+template <class S, std::enable_if_t<is_sink_v<S>, int> = 0>
+MultipartWriter(S&&, std::string_view, std::error_code&) -> MultipartWriter<S>;
 
 }  // namespace serverpush
 

@@ -185,7 +185,7 @@ TEST_CASE("the throwing API writes the same bytes") {
 }
 #endif
 
-TEST_CASE("write_prologue: bytes ahead of the body, then the body from offset 0 of its own") {
+TEST_CASE("write_head: bytes ahead of the body, then the body from offset 0 of its own") {
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=MSBOB\r\n\r\n";
   for (std::size_t limit = 1; limit <= head.size() + 8; ++limit) {
     CAPTURE(limit);
@@ -193,7 +193,7 @@ TEST_CASE("write_prologue: bytes ahead of the body, then the body from offset 0 
     sink.max_per_call = limit;
     std::error_code ec;
     MultipartWriter<serverpush::test::write_count_sink&> w(sink, "MSBOB", ec);
-    w.write_prologue(head, ec);
+    w.write_head(head, ec);
     REQUIRE_FALSE(ec);
     golden::run(0, w, ec);
     REQUIRE_FALSE(ec);
@@ -202,13 +202,13 @@ TEST_CASE("write_prologue: bytes ahead of the body, then the body from offset 0 
   }
 }
 
-TEST_CASE("write_prologue after the body started is refused and writes nothing") {
+TEST_CASE("write_head after the body started is refused and writes nothing") {
   std::error_code ec;
   MultipartWriter<string_sink> w(string_sink{}, "MSBOB", ec);
   w.write_part("text/plain", "a", ec);
   REQUIRE_FALSE(ec);
   const std::string before = w.sink().container();
-  w.write_prologue("HTTP/1.1 200 OK\r\n\r\n", ec);
+  w.write_head("HTTP/1.1 200 OK\r\n\r\n", ec);
   CHECK(ec == serverpush::errc::body_started);
   CHECK(w.sink().container() == before);
 
@@ -216,13 +216,13 @@ TEST_CASE("write_prologue after the body started is refused and writes nothing")
   open.begin_part("text/plain", ec);
   REQUIRE_FALSE(ec);
   const std::string head_only = open.sink().container();
-  open.write_prologue("x", ec);
+  open.write_head("x", ec);
   CHECK(ec == serverpush::errc::part_in_progress);
   CHECK(open.sink().container() == head_only);
 
   MultipartWriter<string_sink> closed(string_sink{}, "MSBOB", ec);
   closed.close(ec);
-  closed.write_prologue("x", ec);
+  closed.write_head("x", ec);
   CHECK(ec == serverpush::errc::stream_closed);
   CHECK(closed.sink().container() == "--MSBOB--\r\n");
 }

@@ -12,6 +12,8 @@
 #include "testing.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -101,6 +103,7 @@ struct fake_io_state {
   std::size_t max_per_call = std::numeric_limits<std::size_t>::max();
   std::vector<int> write_errnos;  // call i fails with write_errnos[i] when nonzero
   std::vector<int> poll_results;  // call i returns this (-1: EINTR); 1 after the end
+  int last_poll_timeout = -2;
 };
 
 struct fake_io {
@@ -115,7 +118,8 @@ struct fake_io {
     ++state->writev_calls;
     return gather(iov, count);
   }
-  int poll(::pollfd* fds, ::nfds_t, int) noexcept {
+  int poll(::pollfd* fds, ::nfds_t, int timeout_ms) noexcept {
+    state->last_poll_timeout = timeout_ms;
     const std::size_t call = state->poll_calls++;
     const int result = call < state->poll_results.size() ? state->poll_results[call] : 1;
     if (result < 0) errno = EINTR;
@@ -576,6 +580,38 @@ TEST_CASE("fd_sink with a fake system-call layer") {
     CHECK(ec == errc::sink_failed);
     CHECK(w.sink_error() == std::errc::timed_out);
     CHECK(st.out.empty());
+  }
+  SUBCASE("timeouts beyond what poll() takes wait as long as it can") {
+    // Issue #9 item 8: above INT_MAX ms the timeout wrapped (to a negative
+    // "forever", or a short wait).
+    using std::chrono::milliseconds;
+    const struct {
+      milliseconds set;
+      int expected;
+    } cases[] = {
+        {milliseconds(5), 5},
+        {milliseconds(0), 0},
+        {milliseconds(-1), -1},
+        {milliseconds(-5000000000LL), -1},
+        {milliseconds(INT_MAX), INT_MAX},
+        {milliseconds(static_cast<long long>(INT_MAX) + 1), INT_MAX},
+        {milliseconds(4294967296LL + 5), INT_MAX},
+        {std::chrono::hours(24 * 365), INT_MAX},
+        {milliseconds::max(), INT_MAX},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.set.count());
+      fake_io_state st;
+      st.write_errnos = {EAGAIN};
+      st.poll_results = {0};
+      serverpush::basic_fd_sink<fake_io> sink(sock.write_end, fake_io{&st});
+      sink.set_timeout(c.set);
+      const serverpush::const_buffer buf{"x", 1};
+      std::error_code ec;
+      sink.writev(&buf, 1, ec);
+      CHECK(ec == std::errc::timed_out);
+      CHECK(st.last_poll_timeout == c.expected);
+    }
   }
   SUBCASE("errors are reported as errno values") {
     for (int err : {EPIPE, ECONNRESET, EBADF, ENOSPC}) {

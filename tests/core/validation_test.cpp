@@ -100,6 +100,39 @@ TEST_CASE("invalid content types") {
   }
 }
 
+// Issue #9 item 8: parameters follow RFC 9110 section 8.3.1,
+// *( OWS ";" OWS [ token "=" ( token / quoted-string ) ] ).
+TEST_CASE("malformed content type parameters") {
+  for (std::string_view t : {"text/html; ="sv, "text/html;=x"sv, "text/html; =x"sv,
+                             "text/html; a="sv, "text/html; a"sv, "text/html; a b=c"sv,
+                             "text/html; a =b"sv, "text/html; a= b"sv, "text/html; a=b c"sv,
+                             "text/html; a=b;c"sv, "text/html; a=\"x"sv, "text/html; a=\""sv,
+                             "text/html; a=\"x\\\""sv, "text/html; a=\"x\"y"sv,
+                             "text/html; a=(b)"sv, "text/html; a=b/c"sv, "text/html; a=b,c"sv,
+                             "text/html; a=b=c"sv, "text/html; a@b=c"sv, "text/html; [a]=c"sv,
+                             "text/html; a=\xc3\xa4"sv, "text/html; a=b; @"sv,
+                             "text/html; a=\"b\"\"c\""sv}) {
+    expect_type_refused(t, errc::content_type_parameter_invalid);
+  }
+  // A control character is refused as such wherever it sits.
+  expect_type_refused("text/html; a=\"b\x01\"", errc::content_type_invalid);
+  expect_type_refused("text/html; a=\"b\\\x7f\"", errc::content_type_invalid);
+}
+
+TEST_CASE("valid content type parameters") {
+  for (std::string_view t : {"text/html;"sv, "text/html ;"sv, "text/html;;"sv,
+                             "text/html; ; charset=utf-8"sv, "text/html;charset=utf-8"sv,
+                             "text/html; charset=\"utf-8\""sv, "text/html; a=\"\""sv,
+                             "text/html; a=\"x y;z=(w),\""sv, "text/html; a=\"q\\\"q\""sv,
+                             "text/html; a=\"\\\\\""sv, "text/html; a=\"\xc3\xa4\""sv,
+                             "text/html; a=\"tab\there\""sv, "text/html; a=b ; c=d"sv,
+                             "multipart/x-mixed-replace; boundary=\"a b:c\""sv,
+                             "text/html; A-b.c=!#$%&'*+-.^_`|~09"sv}) {
+    CAPTURE(t);
+    CHECK_FALSE(serverpush::validate_content_type(t));
+  }
+}
+
 TEST_CASE("valid content types are accepted") {
   for (std::string_view t : {"image/jpeg"sv, "text/html; charset=utf-8"sv, "a/b"sv,
                              "application/vnd.api+json"sv, "text/plain ; charset=x"sv,

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using serverpush::chunked_sink;
@@ -156,4 +157,90 @@ TEST_CASE("chunked: inner failures are reported and writes after finish are refu
   CHECK(sink.inner().container() == "0\r\n\r\n");
   sink.writev(&buf, 1, ec);
   CHECK(ec == serverpush::errc::stream_closed);
+}
+
+TEST_CASE("chunked: the writer's close() ends the body with the last chunk") {
+  // Issue #10: forgetting finish() after close() left the body without it.
+  chunked_sink<string_sink> wire(string_sink{});
+  std::error_code ec;
+  serverpush::MultipartWriter<chunked_sink<string_sink>&> writer(wire, "B", ec);
+  writer.write_part("text/plain", "x", ec);
+  writer.close(ec);
+  REQUIRE_FALSE(ec);
+  CHECK(wire.finished());
+  const std::string body = wire.inner().container();
+  CHECK(body == "37\r\n--B\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx\r\n\r\n"
+                "7\r\n--B--\r\n\r\n0\r\n\r\n");
+  bool complete = false;
+  dechunk(body, complete);
+  CHECK(complete);
+  // A finish() of its own afterwards, as older code does, changes nothing.
+  wire.finish(ec);
+  CHECK_FALSE(ec);
+  writer.close(ec);
+  CHECK_FALSE(ec);
+  CHECK(wire.inner().container() == body);
+}
+
+TEST_CASE("chunked: a failing last chunk fails close()") {
+  struct fails_third_call {
+    std::string out;
+    int calls = 0;
+    std::size_t writev(const const_buffer* bufs, std::size_t count, std::error_code& ec) {
+      if (++calls == 3) {
+        ec = std::make_error_code(std::errc::broken_pipe);
+        return 0;
+      }
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < count; ++i) {
+        out.append(bufs[i].data, bufs[i].size);
+        n += bufs[i].size;
+      }
+      return n;
+    }
+  };
+  std::error_code ec;
+  serverpush::MultipartWriter<chunked_sink<fails_third_call>> writer(
+      chunked_sink<fails_third_call>(fails_third_call{}), "B", ec);
+  writer.write_part("text/plain", "x", ec);
+  writer.close(ec);
+  CHECK(ec == serverpush::errc::sink_failed);
+  CHECK(serverpush::is_fatal(ec));
+  CHECK(writer.sink_error() == std::errc::broken_pipe);
+  CHECK(writer.is_failed());
+  CHECK_FALSE(writer.sink().finished());
+  writer.close(ec);
+  CHECK(ec == serverpush::errc::writer_failed);
+}
+
+TEST_CASE("close() calls a sink's finish() without an error_code too") {
+  struct finishing_sink {
+    std::string out;
+    int finishes = 0;
+    void write(const char* data, std::size_t size) { out.append(data, size); }
+    void finish() { ++finishes; }
+  };
+  finishing_sink sink;
+  std::error_code ec;
+  serverpush::MultipartWriter<finishing_sink&> writer(sink, "B", ec);
+  writer.close(ec);
+  CHECK_FALSE(ec);
+  CHECK(sink.out == "--B--\r\n");
+  CHECK(sink.finishes == 1);
+  writer.close(ec);
+  CHECK(sink.finishes == 1);
+}
+
+TEST_CASE("chunked: deduction refers to a named inner sink") {
+  string_sink inner;
+  chunked_sink wire(inner);
+  static_assert(std::is_same_v<decltype(wire), chunked_sink<string_sink&>>);
+  chunked_sink owned{string_sink{}};
+  static_assert(std::is_same_v<decltype(owned), chunked_sink<string_sink>>);
+  std::error_code ec;
+  serverpush::MultipartWriter writer(wire, "B", ec);
+  static_assert(std::is_same_v<decltype(writer), serverpush::MultipartWriter<chunked_sink<string_sink&>&>>);
+  writer.close(ec);
+  CHECK_FALSE(ec);
+  CHECK(inner.container() == "7\r\n--B--\r\n\r\n0\r\n\r\n");
 }

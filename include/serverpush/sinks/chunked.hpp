@@ -15,7 +15,9 @@ namespace serverpush {
 // the connection alive (the head then says Transfer-Encoding: chunked). Each
 // gather call becomes one chunk: size line, the caller's buffers, CRLF, handed
 // to the inner sink as one gather call, so a whole part still leaves in one
-// system call on an fd_sink. finish() writes the last chunk "0" CRLF CRLF.
+// system call on an fd_sink. finish() writes the last chunk "0" CRLF CRLF;
+// MultipartWriter::close() calls it, so a writer on a chunked_sink needs no
+// separate finish().
 //
 // chunked_sink<S> owns the inner sink; chunked_sink<S&> refers to one. A
 // failure in the middle of a chunk leaves the body unusable, like any sink
@@ -63,7 +65,8 @@ class chunked_sink {
   }
 
   // The last chunk: the body ends here and the connection can carry the next
-  // response. Idempotent.
+  // response. Idempotent: MultipartWriter::close() calls it, calling it again
+  // does nothing.
   void finish(std::error_code& ec) {
     ec.clear();
     if (finished_) return;
@@ -99,8 +102,10 @@ class chunked_sink {
   bool finished_ = false;
 };
 
-template <class Sink>
-chunked_sink(Sink) -> chunked_sink<Sink>;
+// Deduction never copies the inner sink: a named one is referred to
+// (chunked_sink<S&>), a temporary is moved in (chunked_sink<S>).
+template <class Sink, std::enable_if_t<is_sink_v<Sink>, int> = 0>
+chunked_sink(Sink&&) -> chunked_sink<Sink>;
 
 }  // namespace serverpush
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstddef>
 #include <system_error>
 
@@ -27,8 +28,10 @@ class basic_fd_sink {
       : io_(io), fd_(fd), kind_(detail::classify_fd(fd)) {}
 
   // How long to wait for a full non-blocking descriptor; negative: forever.
+  // poll() takes an int: longer timeouts wait INT_MAX ms (about 24.8 days).
   void set_timeout(std::chrono::milliseconds timeout) noexcept {
-    timeout_ms_ = timeout.count() < 0 ? -1 : static_cast<int>(timeout.count());
+    const auto ms = timeout.count();
+    timeout_ms_ = ms < 0 ? -1 : ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
   }
 
   std::size_t writev(const const_buffer* bufs, std::size_t count, std::error_code& ec) {
