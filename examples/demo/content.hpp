@@ -46,8 +46,32 @@ inline std::string index_page(std::string_view framing_query) {
          "<a href=\"/?framing=content_length\">content_length</a>, "
          "<a href=\"/?framing=eager\">eager</a>, "
          "<a href=\"/?framing=announce\">announce</a></li>\n"
+         "<li><a href=\"/wall?n=24\">/wall?n=24</a>: 24 live streams on one page (over HTTP/1.1 "
+         "browsers open at most 6 connections per host; put an HTTP/2 proxy in front to see all)</li>\n"
          "<li><a href=\"/snapshot.jpg\">/snapshot.jpg</a>: the newest frame as a plain image</li>\n"
          "</ul>\n</body></html>\n";
+}
+
+inline constexpr int wall_default = 24;
+inline constexpr int wall_max = 64;
+
+// N live streams in a grid. Each <img> has its own URL (?v=K) so a browser
+// opens one request per image instead of sharing one. `framing_param` is
+// empty or a validated "&framing=...".
+inline std::string wall_page(int n, std::string_view framing_param) {
+  std::string out =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>serverpush wall: " +
+      std::to_string(n) +
+      " streams</title>\n<style>body{margin:0;background:#111}"
+      "main{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:4px;padding:4px}"
+      "img{width:100%;height:auto;display:block}</style></head>\n<body><main>\n";
+  for (int k = 0; k < n; ++k) {
+    const std::string v = std::to_string(k);
+    out += "<img id=\"s" + v + "\" src=\"/stream.mjpg?v=" + v + std::string(framing_param) +
+           "\" width=\"320\" height=\"240\" alt=\"stream " + v + "\">\n";
+  }
+  out += "</main></body></html>\n";
+  return out;
 }
 
 }  // namespace demo

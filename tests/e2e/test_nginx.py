@@ -20,14 +20,19 @@ K = 12
 
 
 class Nginx:
-    def __init__(self, upstream_port):
+    """nginx from a template here; @PREFIX@, @LISTEN@ and `values` filled in."""
+
+    def __init__(self, upstream_port=None, template="nginx.conf.in", values=None):
         self.prefix = tempfile.mkdtemp(prefix="serverpush-nginx-")
         self.port = free_port()
-        with open(os.path.join(HERE, "nginx.conf.in")) as f:
+        with open(os.path.join(HERE, template)) as f:
             conf = f.read()
-        conf = (conf.replace("@PREFIX@", self.prefix)
-                .replace("@LISTEN@", "127.0.0.1:%d" % self.port)
-                .replace("@UPSTREAM@", "127.0.0.1:%d" % upstream_port))
+        values = dict(values or {})
+        if upstream_port is not None:
+            values["UPSTREAM"] = "127.0.0.1:%d" % upstream_port
+        values.update(PREFIX=self.prefix, LISTEN="127.0.0.1:%d" % self.port)
+        for name, value in values.items():
+            conf = conf.replace("@%s@" % name, value)
         self.conf = os.path.join(self.prefix, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write(conf)
