@@ -2,7 +2,7 @@
 //
 // Each step is one call: write_part, write_last_part, begin_part, write_body,
 // end_part, set_framing, set_strict (anywhere, also inside a part), close,
-// write_prologue, or arming the sink to fail or stall on a later call. After
+// write_head, or arming the sink to fail or stall on a later call. After
 // every call:
 // - the error code is the one the model expects, and a rejected call wrote
 //   zero bytes and did not reach the sink;
@@ -307,12 +307,15 @@ class run {
                               sink_.stall_on_call <= sink_.calls);
     if (want) {
       FUZZ_CHECK_EC(ec, want);
+      // A refused call leaves the stream usable; a failed writer does not.
+      FUZZ_CHECK(serverpush::is_fatal(ec) == (model_.st == model::state::failed));
       FUZZ_CHECK(sink_.out.size() == size_before);
       FUZZ_CHECK(sink_.calls == calls_before);
       return false;
     }
     if (sink_failed) {
       FUZZ_CHECK_EC(ec, make_error_code(errc::sink_failed));
+      FUZZ_CHECK(serverpush::is_fatal(ec));
       FUZZ_CHECK(writer_.is_failed());
       FUZZ_CHECK(writer_.sink_error() == sink_.fail_with ||
                  writer_.sink_error() == errc::sink_stalled);
@@ -442,8 +445,8 @@ class run {
     } else if (model_.position != stream_position::start) {
       want = make_error_code(errc::body_started);
     }
-    TRACE("write_prologue(" + shown(bytes) + ")");
-    if (outcome(want, [&](std::error_code& ec) { writer_.write_prologue(bytes, ec); })) {
+    TRACE("write_head(" + shown(bytes) + ")");
+    if (outcome(want, [&](std::error_code& ec) { writer_.write_head(bytes, ec); })) {
       model_.prologue += bytes;
     }
   }
