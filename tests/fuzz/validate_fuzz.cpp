@@ -156,7 +156,7 @@ void check_response_head(std::string_view content_type,
     }
   }
   std::error_code ec;
-  const std::string head = http::stream_response_head(content_type, options, ec);
+  const std::string head = http::response_head(content_type, options, ec);
   FUZZ_CHECK(ec == want);
   if (ec) {
     FUZZ_CHECK(head.empty());

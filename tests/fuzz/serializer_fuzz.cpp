@@ -1,4 +1,4 @@
-// The per-viewer state machine (broadcast/client_state.hpp) under random
+// The per-viewer serializer (broadcast/serializer.hpp) under random
 // publish / partial send / close sequences, in every framing. After draining,
 // the bytes are the caller's head and then a closed multipart body whose
 // parts are published parts, in publication order, each whole (no torn part),
@@ -12,8 +12,8 @@
 #include "fuzz_support.hpp"
 #include "multipart_parse.hpp"
 
-#include <serverpush/broadcast/client_state.hpp>
-#include <serverpush/broadcast/shared_part.hpp>
+#include <serverpush/broadcast/framed_part.hpp>
+#include <serverpush/broadcast/serializer.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -25,10 +25,9 @@
 
 namespace {
 
-using serverpush::const_buffer;
 using serverpush::framing;
-using serverpush::detail::client_state;
-using serverpush::detail::shared_part;
+using serverpush::framed_part;
+using serverpush::stream_serializer;
 using serverpush::fuzz::input;
 
 struct published {
@@ -37,18 +36,19 @@ struct published {
 };
 
 // Sends what prepare() offers, `budget` bytes at most. Returns bytes sent.
-std::size_t send(client_state& client, std::string& wire, std::size_t budget) {
-  const_buffer bufs[client_state::max_buffers];
-  const std::size_t n = client.prepare(bufs);
-  FUZZ_CHECK(n <= client_state::max_buffers);
+// A prepare() that sends nothing is still ended with consume(0), as a
+// driver does after a write that took nothing.
+std::size_t send(stream_serializer& client, std::string& wire, std::size_t budget) {
+  const stream_serializer::buffers bufs = client.prepare();
+  FUZZ_CHECK(bufs.size() <= stream_serializer::max_buffers);
   std::size_t sent = 0;
-  for (std::size_t i = 0; i < n && sent < budget; ++i) {
+  for (std::size_t i = 0; i < bufs.size() && sent < budget; ++i) {
     FUZZ_CHECK(bufs[i].size > 0);
     const std::size_t take = bufs[i].size < budget - sent ? bufs[i].size : budget - sent;
     wire.append(bufs[i].data, take);
     sent += take;
   }
-  if (sent > 0) client.consume(sent);
+  client.consume(sent);
   return sent;
 }
 
@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const framing f = in.pick(framings);
   const std::string head(in.short_string());
 
-  client_state client(boundary, f, head);
+  stream_serializer client(boundary, f, head);
   std::string wire;
   std::vector<published> offered;  // index = sequence - 1
   bool closed = false;
@@ -79,9 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const bool last = op % 32 == 4;
       const serverpush::header extra[] = {{"X-Sequence", seq}};
       std::error_code ec;
-      auto part = shared_part::make(boundary, p.type, p.payload,
+      auto part = framed_part::make(boundary, p.type, p.payload,
                                     in.flag() ? serverpush::header_list(extra) : serverpush::header_list(),
-                                    last, ec);
+                                    serverpush::frame_options{last, {}}, ec);
       FUZZ_CHECK((part == nullptr) == serverpush::fuzz::has_delimiter(p.payload, boundary));
       if (!part || closed) continue;
       part->set_sequence(offered.size() + 1);
@@ -105,15 +105,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(rounds < 64);
     FUZZ_CHECK(send(client, wire, static_cast<std::size_t>(-1)) > 0);
   }
-  FUZZ_CHECK(client.finished());
+  FUZZ_CHECK(client.done());
   FUZZ_CHECK(client.bytes_sent() == wire.size());
-  const_buffer none[client_state::max_buffers];
-  FUZZ_CHECK(client.prepare(none) == 0);
+  FUZZ_CHECK(client.prepare().empty());
 
   FUZZ_CHECK(wire.substr(0, head.size()) == head);
   const serverpush::fuzz::parsed_stream parsed =
       serverpush::fuzz::parse_multipart(std::string_view(wire).substr(head.size()), boundary);
-  if (!parsed.error.empty()) std::fprintf(stderr, "client_state: %s\n", parsed.error.c_str());
+  if (!parsed.error.empty()) std::fprintf(stderr, "serializer: %s\n", parsed.error.c_str());
   FUZZ_CHECK(parsed.error.empty());
   FUZZ_CHECK(parsed.end == serverpush::fuzz::parsed_end::closed);
 
