@@ -419,6 +419,9 @@ void respond(int fd, const demo::request& r, serverpush::Broadcaster& hub, const
       // Browsers' <img> show a part at once only with the next header block sent.
       serverpush::client_options co;
       co.framing = http::framing_for(r.header("Sec-Fetch-Dest"));
+      // The frame's metadata is for parsers; a browser's announced header
+      // blocks stay intact without it.
+      co.part_headers = co.framing != serverpush::framing::announce_next;
       co.head = std::move(head);
       hub.add(fd, std::move(co), ec);  // the hub owns fd now, even on error
       return;

@@ -203,6 +203,39 @@ TEST_CASE("extra headers reach every framing; announce_next ends the announced p
         "y\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n");
 }
 
+TEST_CASE("part_headers off: extra headers and timestamps stay away, announced blocks continue") {
+  const header extra[] = {{"X-Frame", "17"}};
+  std::error_code ec;
+  serverpush::frame_options stamped;
+  stamped.timestamp = "1764115200.250";
+  auto second = framed_part::make(boundary, "image/jpeg", "y", extra, stamped, ec);
+  REQUIRE_FALSE(ec);
+  second->set_sequence(2);
+  stream_serializer c(boundary, framing::announce_next, "", /*timestamps=*/true,
+                      /*part_headers=*/false);
+  CHECK_FALSE(c.part_headers());
+  c.offer(make_part(1, "image/jpeg", "x", false, extra));
+  std::string wire = drain_all(c);
+  c.offer(second);
+  wire += drain_all(c);
+  c.close();
+  wire += drain_all(c);
+  CHECK(wire ==
+        "--BND\r\nContent-Type: image/jpeg\r\n\r\n"
+        "x\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n"
+        "y\r\n--BND\r\nContent-Type: image/jpeg\r\n\r\n"
+        "\r\n--BND--\r\n");
+  // The same parts to a parser keep their headers.
+  stream_serializer parser(boundary, framing::content_length, "", true, false);
+  parser.offer(second);
+  CHECK(drain_all(parser) == "--BND\r\nContent-Type: image/jpeg\r\nContent-Length: 1\r\n\r\ny\r\n");
+  stream_serializer full(boundary, framing::content_length, "", true, true);
+  full.offer(second);
+  CHECK(drain_all(full) ==
+        "--BND\r\nContent-Type: image/jpeg\r\nContent-Length: 1\r\nX-Frame: 17\r\n"
+        "X-Timestamp: 1764115200.250\r\n\r\ny\r\n");
+}
+
 TEST_CASE("latest wins: a part in flight is finished, then the newest; the one between is skipped") {
   for (framing f : all_framings) {
     stream_serializer c(boundary, f, "");

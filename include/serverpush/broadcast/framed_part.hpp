@@ -19,6 +19,12 @@
 
 namespace serverpush {
 
+// Which headers beyond Content-Type (and Content-Length, where the framing
+// sends it) a viewer gets: none for browsers, which ignore them and whose
+// announced header blocks they would break (docs/protocol.md), the part's
+// extra headers, or those plus X-Timestamp.
+enum class part_extras : unsigned char { none, headers, headers_and_timestamp };
+
 struct frame_options {
   // The last part of a finite stream: it ends with CRLF for every framing,
   // so the close delimiter alone follows it (no empty part).
@@ -56,18 +62,24 @@ class framed_part {
     part->has_headers_ = !headers.empty();
     part->has_timestamp_ = !options.timestamp.empty();
     std::string& s = part->storage_;
-    s.reserve(payload.size() + 8 * (content_type.size() + boundary.size()) + 512);
+    // One allocation: the payload, nine heads (three framings, three sets of
+    // extra headers) and three tails, each well within this estimate.
+    std::size_t header_bytes = options.timestamp.size() + 16;
+    for (const header& h : headers) header_bytes += h.name.size() + h.value.size() + 4;
+    s.reserve(payload.size() + 12 * (content_type.size() + boundary.size() + 64) +
+              6 * header_bytes);
     const framer f(boundary);
     part->payload_ = part->record(payload.as_string_view());
     part->type_ = part->record(content_type);
 
     std::vector<header> stamped(headers.begin(), headers.end());
     if (!options.timestamp.empty()) stamped.push_back({"X-Timestamp", options.timestamp});
-    const part_spec plain{content_type, headers, payload.size()};
-    const part_spec with_stamp{content_type, header_list(stamped), payload.size()};
-    for (int stamp = 0; stamp < 2; ++stamp) {
-      const part_spec& spec = stamp == 0 || options.timestamp.empty() ? plain : with_stamp;
-      heads& h = part->heads_[stamp];
+    const part_spec specs[3] = {{content_type, {}, payload.size()},
+                                {content_type, headers, payload.size()},
+                                {content_type, header_list(stamped), payload.size()}};
+    for (int e = 0; e < 3; ++e) {
+      const part_spec& spec = specs[e];
+      heads& h = part->heads_[e];
       std::size_t from = s.size();
       f.part_head(s, resting_position(framing::content_length), spec);
       h.content_length = {from, s.size()};
@@ -108,10 +120,11 @@ class framed_part {
   // Bytes that go before the payload for a viewer resting at its framing's
   // position. `reannounce` (announce_next only): the header block on the wire
   // does not fit this part (framer::continues_announced), so the announced
-  // part is ended empty and this one opened complete. `stamped`: with the
-  // X-Timestamp header, when the part has one.
-  std::string_view head(framing f, bool reannounce = false, bool stamped = false) const noexcept {
-    const heads& h = heads_[stamped ? 1 : 0];
+  // part is ended empty and this one opened complete. `e`: which headers
+  // beyond Content-Type and Content-Length the viewer gets.
+  std::string_view head(framing f, bool reannounce = false,
+                        part_extras e = part_extras::headers) const noexcept {
+    const heads& h = heads_[static_cast<int>(e)];
     switch (f) {
       case framing::content_length:
         return view(h.content_length);
@@ -156,11 +169,11 @@ class framed_part {
   }
 
   // Whether a viewer resting after a header block announcing `announced_type`
-  // can continue that block with this part (`stamped`: the viewer gets
-  // X-Timestamp, an extra header).
-  bool continues(std::string_view announced_type, bool stamped) const noexcept {
+  // can continue that block with this part, given the headers it gets.
+  bool continues(std::string_view announced_type, part_extras e) const noexcept {
     const header stamp{"X-Timestamp", {}};
-    const bool extra_headers = has_headers_ || (stamped && has_timestamp_);
+    const bool extra_headers = (e != part_extras::none && has_headers_) ||
+                               (e == part_extras::headers_and_timestamp && has_timestamp_);
     const header_list extra = extra_headers ? header_list(&stamp, 1) : header_list();
     return framer::continues_announced(part_spec{content_type(), extra, payload().size()},
                                        announced_type);
@@ -188,7 +201,7 @@ class framed_part {
 
   std::string storage_;
   range payload_, type_, tail_cl_, tail_eager_, tail_announce_;
-  heads heads_[2];  // without, with X-Timestamp
+  heads heads_[3];  // indexed by part_extras
   std::uint64_t sequence_ = 0;
   bool last_ = false;
   bool has_headers_ = false;

@@ -66,9 +66,16 @@ class stream_serializer {
   // `boundary` is copied. `head` goes first (e.g. the HTTP response head).
   // `timestamps`: parts published with a timestamp carry X-Timestamp (with
   // announce_next every part then goes out complete after an empty one).
+  // `part_headers` false: no extra header (nor X-Timestamp) reaches this
+  // viewer, so announce_next keeps continuing its announced blocks.
   stream_serializer(std::string_view boundary, framing f, std::string head = {},
-                    bool timestamps = false)
-      : boundary_(boundary), head_(std::move(head)), framing_(f), stamped_(timestamps) {}
+                    bool timestamps = false, bool part_headers = true)
+      : boundary_(boundary),
+        head_(std::move(head)),
+        framing_(f),
+        extras_(!part_headers ? part_extras::none
+                : timestamps  ? part_extras::headers_and_timestamp
+                              : part_extras::headers) {}
 
   // Offers the newest part. Offering the part already sent again re-sends it.
   // Ignored after close().
@@ -102,7 +109,7 @@ class stream_serializer {
           // (extra headers) opens with the delimiter line only.
           opening_.clear();
           opened_complete_ = framing_ == framing::announce_next &&
-                             !staged_->continues(staged_->content_type(), stamped_);
+                             !staged_->continues(staged_->content_type(), extras_);
           framer(boundary_).open(opening_, opened_complete_ ? framing::eager_delimiter : framing_,
                                  staged_->content_type());
         }
@@ -164,7 +171,8 @@ class stream_serializer {
   }
 
   framing framing_used() const noexcept { return framing_; }
-  bool timestamps() const noexcept { return stamped_; }
+  bool timestamps() const noexcept { return extras_ == part_extras::headers_and_timestamp; }
+  bool part_headers() const noexcept { return extras_ != part_extras::none; }
   stream_position position() const noexcept { return position_; }
   std::uint64_t parts_sent() const noexcept { return parts_sent_; }
   std::uint64_t parts_skipped() const noexcept { return parts_skipped_; }
@@ -194,7 +202,7 @@ class stream_serializer {
   // With announce_next a header block naming the previous part's type is on
   // the wire; a part that does not continue it ends that part empty first.
   bool needs_retype(const framed_part& part) const noexcept {
-    return opened_ && framing_ == framing::announce_next && !part.continues(last_type_, stamped_);
+    return opened_ && framing_ == framing::announce_next && !part.continues(last_type_, extras_);
   }
 
   std::size_t unit_size(const framed_part& part, bool retype, bool in_flight) const noexcept {
@@ -205,8 +213,8 @@ class stream_serializer {
 
   std::string_view head_of(const framed_part& part, bool retype, bool in_flight) const noexcept {
     const bool first = !opened_ || (in_flight && !opening_.empty());
-    if (first && opened_complete_) return part.head(framing::eager_delimiter, false, stamped_);
-    return part.head(framing_, retype, stamped_);
+    if (first && opened_complete_) return part.head(framing::eager_delimiter, false, extras_);
+    return part.head(framing_, retype, extras_);
   }
 
   void push_unit(buffers& out, const framed_part& part, bool retype, std::size_t skip) const {
@@ -263,7 +271,7 @@ class stream_serializer {
   std::uint64_t parts_skipped_ = 0;
   std::uint64_t bytes_sent_ = 0;
   framing framing_;
-  bool stamped_ = false;
+  part_extras extras_ = part_extras::headers;
 };
 
 }  // namespace serverpush

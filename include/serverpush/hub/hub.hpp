@@ -306,7 +306,7 @@ class hub {
  private:
   struct viewer {
     viewer(client_id i, int f, std::string_view boundary, client_options o, clock::time_point now)
-        : id(i), fd(f), ser(boundary, o.framing, std::move(o.head), o.timestamps),
+        : id(i), fd(f), ser(boundary, o.framing, std::move(o.head), o.timestamps, o.part_headers),
           min_interval(o.max_fps > 0 ? std::chrono::duration_cast<clock::duration>(
                                            std::chrono::duration<double>(1.0 / o.max_fps))
                                      : clock::duration::zero()),

@@ -33,6 +33,11 @@ struct client_options {
   // cannot continue the announced block, so each part then goes out complete
   // after an empty one (docs/protocol.md).
   bool timestamps = false;
+  // Extra headers published with a part (and X-Timestamp) reach this viewer.
+  // Browsers ignore them; set false for an announce_next viewer so a part
+  // with headers continues its announced block instead of going out complete
+  // after an empty part.
+  bool part_headers = true;
 };
 
 struct client_stats {
