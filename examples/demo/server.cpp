@@ -6,6 +6,7 @@
 #include <serverpush/writer.hpp>
 
 #include "content.hpp"
+#include "listen.hpp"
 #include "nats_publisher.hpp"
 
 #include <arpa/inet.h>
@@ -55,28 +56,6 @@ std::string plain_head(int minor, int status, std::string_view reason, std::stri
   out += extra;
   out += "\r\n";
   return out;
-}
-
-// The client's address without the port.
-std::string peer_address(const sockaddr_storage& ss) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (ss.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, host, sizeof host);
-  } else if (ss.ss_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, host, sizeof host);
-  }
-  return host;
-}
-
-std::string peer_name(const sockaddr_storage& ss) {
-  if (ss.ss_family == AF_INET) {
-    return peer_address(ss) + ":" + std::to_string(ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port));
-  }
-  if (ss.ss_family == AF_INET6) {
-    return "[" + peer_address(ss) + "]:" +
-           std::to_string(ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port));
-  }
-  return peer_address(ss);
 }
 
 const char* framing_name(serverpush::framing f) {
@@ -132,35 +111,10 @@ std::error_code push_pages(serverpush::MultipartWriter<Sink>& writer, serverpush
 }  // namespace
 
 int server::listen_on(std::string& url) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(opt_.port);
-  if (const int rc = ::getaddrinfo(opt_.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    std::fprintf(stderr, "%s: %s: %s\n", program, opt_.host.c_str(), ::gai_strerror(rc));
-    return -1;
-  }
-  int fd = -1;
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-    if (fd < 0) continue;
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
-      std::fprintf(stderr, "%s: cannot listen on %s:%s: %s\n", program, opt_.host.c_str(),
-                   port.c_str(), std::strerror(errno));
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(found);
+  std::string address;
+  const int fd = listen_tcp(program, opt_.host, opt_.port, 512, address);
   if (fd < 0) return -1;
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  url = "http://" + peer_name(bound) + "/";
+  url = "http://" + address + "/";
   listen_fd_ = fd;
   return fd;
 }
@@ -240,8 +194,8 @@ void server::accept_all() {
 void server::admit(int fd, const sockaddr_storage& ss) {
   connection c;
   c.fd = fd;
-  c.peer = peer_name(ss);
-  c.address = peer_address(ss);
+  c.peer = host_port(ss);
+  c.address = host_of(ss);
   const auto by_address = pending_by_address_.find(c.address);
   if (by_address != pending_by_address_.end() && by_address->second >= opt_.max_pending_per_peer) {
     evict_oldest_pending(&c.address, "idle, over --max-pending-per-peer");

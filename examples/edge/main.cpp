@@ -20,6 +20,7 @@
 #include <serverpush/sink.hpp>
 #include <serverpush/sinks/fd.hpp>
 
+#include "listen.hpp"
 #include "request.hpp"
 
 #include <nats/nats.h>
@@ -353,49 +354,8 @@ std::string plain_head(int minor, std::string_view status, std::string_view type
   return out;
 }
 
-std::string host_port(const sockaddr_storage& ss) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (ss.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
-  }
-  const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
-  ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-  return std::string(host) + ":" + std::to_string(ntohs(in->sin_port));
-}
-
 int listen_on(const options& o, std::string& address) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(o.port);
-  if (const int rc = ::getaddrinfo(o.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    std::fprintf(stderr, "%s: %s: %s\n", program, o.host.c_str(), ::gai_strerror(rc));
-    return -1;
-  }
-  int fd = -1;
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-    if (fd < 0) continue;
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
-      std::fprintf(stderr, "%s: cannot listen on %s:%s: %s\n", program, o.host.c_str(), port.c_str(),
-                   std::strerror(errno));
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(found);
-  if (fd < 0) return -1;
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  address = host_port(bound);
-  return fd;
+  return demo::listen_tcp(program, o.host, o.port, 1024, address);
 }
 
 struct pending {

@@ -13,6 +13,7 @@
 //   (0.1 s doubling to 5 s) while viewers stay connected on the last frame.
 // - SIGINT or SIGTERM: every viewer gets the close delimiter, exit 0.
 
+#include "listen.hpp"
 #include "request.hpp"
 #include "upstream.hpp"
 
@@ -220,47 +221,9 @@ void dispatch(int fd, const demo::request& r, serverpush::Broadcaster& hub, snap
 }
 
 int listen_on(const options& o, std::string& url) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(o.port);
-  if (const int rc = ::getaddrinfo(o.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    std::fprintf(stderr, "%s: %s: %s\n", program, o.host.c_str(), ::gai_strerror(rc));
-    return -1;
-  }
-  int fd = -1;
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-    if (fd < 0) continue;
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 512) != 0) {
-      std::fprintf(stderr, "%s: cannot listen on %s:%s: %s\n", program, o.host.c_str(), port.c_str(),
-                   std::strerror(errno));
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(found);
-  if (fd < 0) return -1;
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  char host[INET6_ADDRSTRLEN] = "?";
-  int bound_port = 0;
-  if (bound.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&bound);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    bound_port = ntohs(in6->sin6_port);
-    url = "http://[" + std::string(host) + "]:" + std::to_string(bound_port) + "/stream.mjpg";
-  } else {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&bound);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    bound_port = ntohs(in->sin_port);
-    url = "http://" + std::string(host) + ":" + std::to_string(bound_port) + "/stream.mjpg";
-  }
+  std::string address;
+  const int fd = demo::listen_tcp(program, o.host, o.port, 512, address);
+  if (fd >= 0) url = "http://" + address + "/stream.mjpg";
   return fd;
 }
 
