@@ -2,7 +2,7 @@
 // Poco::Net::HTTPServer. One Broadcaster serves every viewer; each viewer is
 // a pull source that its Poco connection thread copies to response.send().
 //
-//   serverpush-example-poco --port 8080
+//   serverpush-example-poco --port 8080 [--tls cert.pem key.pem]
 //   curl -N http://127.0.0.1:8080/stream.mjpg | ffplay -f mpjpeg -
 //
 // Poco runs one thread per connection (a pool of up to 256 here). A slow
@@ -27,7 +27,12 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
+#if SERVERPUSH_EXAMPLE_TLS
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SecureServerSocket.h>
+#endif
 
+#include <memory>
 #include <system_error>
 
 namespace {
@@ -76,10 +81,24 @@ class router : public net::HTTPRequestHandlerFactory {
   serverpush::Broadcaster& hub_;
 };
 
+// The listening socket: TLS (NetSSL, OpenSSL underneath) when a certificate
+// is given.
+net::ServerSocket listen_on(const example::options& options) {
+  const net::SocketAddress address("127.0.0.1", static_cast<Poco::UInt16>(options.port));
+#if SERVERPUSH_EXAMPLE_TLS
+  if (options.tls()) {
+    net::Context::Ptr context = new net::Context(net::Context::TLS_SERVER_USE, options.key,
+                                                 options.cert, "", net::Context::VERIFY_NONE);
+    return net::SecureServerSocket(address, 64, context);
+  }
+#endif
+  return net::ServerSocket(address);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const example::options options = example::parse_options(argc, argv, false);
+  const example::options options = example::parse_options(argc, argv, SERVERPUSH_EXAMPLE_TLS != 0);
   example::block_termination_signals();  // before Poco and the hub start their threads
 
   serverpush::Broadcaster hub;
@@ -88,10 +107,10 @@ int main(int argc, char** argv) {
   auto* params = new net::HTTPServerParams;
   params->setMaxThreads(256);
   params->setMaxQueued(256);
-  net::ServerSocket socket(net::SocketAddress("127.0.0.1", options.port));
+  net::ServerSocket socket = listen_on(options);
   net::HTTPServer server(new router(hub), threads, socket, params);
   server.start();
-  example::print_stream_url(false, socket.address().port());
+  example::print_stream_url(options.tls(), socket.address().port());
 
   example::wait_for_termination();
   pattern.stop();
