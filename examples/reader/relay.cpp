@@ -49,18 +49,27 @@ struct options {
   double stall_timeout = 10;
   std::string boundary;
   bool strict = false;
+  // While the upstream is away: re-send the newest frame (keeps viewers and
+  // proxies from timing out), end the streams, or wait.
+  serverpush::offline_action offline = serverpush::offline_action::repeat_last;
+  double offline_after = 2;
 };
 
 void usage(std::FILE* out) {
   std::fprintf(out,
                "usage: %s --upstream http://HOST[:PORT]/PATH [--port N] [--host ADDR]\n"
                "          [--stall-timeout SECS] [--boundary B] [--strict]\n"
+               "          [--offline repeat|end|wait] [--offline-after SECS]\n"
                "  --upstream URL        the multipart stream to relay\n"
                "  --port N              port to serve on (default 8090; 0 picks a free one)\n"
                "  --host ADDR           address to listen on (default 127.0.0.1)\n"
                "  --stall-timeout SECS  drop a viewer that accepts no byte this long (default 10)\n"
                "  --boundary B          the upstream's boundary, whatever its Content-Type says\n"
-               "  --strict              refuse upstream bytes RFC 2046 does not allow\n",
+               "  --strict              refuse upstream bytes RFC 2046 does not allow\n"
+               "  --offline ACTION      with no new frame for --offline-after seconds (the\n"
+               "                        upstream away): repeat the newest frame (default),\n"
+               "                        end every stream, or wait\n"
+               "  --offline-after SECS  default 2\n",
                program);
 }
 
@@ -251,6 +260,21 @@ int parse_options(int argc, char** argv, options& o) {
       char* end = nullptr;
       o.stall_timeout = std::strtod(argv[++i], &end);
       if (*end != '\0' || !(o.stall_timeout > 0)) return 2;
+    } else if (arg == "--offline-after" && has_value) {
+      char* end = nullptr;
+      o.offline_after = std::strtod(argv[++i], &end);
+      if (*end != '\0' || !(o.offline_after > 0 && o.offline_after < 86400)) return 2;
+    } else if (arg == "--offline" && has_value) {
+      const std::string_view action = argv[++i];
+      if (action == "repeat") {
+        o.offline = serverpush::offline_action::repeat_last;
+      } else if (action == "end") {
+        o.offline = serverpush::offline_action::end_stream;
+      } else if (action == "wait") {
+        o.offline = serverpush::offline_action::none;
+      } else {
+        return 2;
+      }
     } else {
       return 2;
     }
@@ -283,6 +307,8 @@ int main(int argc, char** argv) {
 
   serverpush::broadcaster_options bo;
   bo.stall_timeout = std::chrono::milliseconds(static_cast<long long>(opt.stall_timeout * 1000));
+  bo.offline.action = opt.offline;
+  bo.offline.after = std::chrono::milliseconds(static_cast<long long>(opt.offline_after * 1000));
   serverpush::Broadcaster hub(std::move(bo));
   snapshot latest;
   std::string stream_url;

@@ -5,7 +5,8 @@ the body), the relay reads it and serves 200 viewers at once: Python sockets
 curl, FFmpeg, serverpush-fetch and, when playwright-core is installed,
 headless Chromium.
 - every viewer gets frames; /snapshot.jpg is the newest frame;
-- the upstream is killed mid-stream: viewers stay connected; it is started
+- the upstream is killed mid-stream: viewers stay connected and get the
+  newest frame again (offline policy repeat, --offline-after 0.5); it is started
   again on the same port: the relay reconnects and every viewer gets new
   frames on the same connection;
 - SIGTERM: the relay exits 0 and every viewer's stream ends with the close
@@ -196,7 +197,7 @@ def main():
     up_port = free_port()
     upstream = start_upstream(ffmpeg, up_port)
     relay = subprocess.Popen([relay_bin, "--upstream", "http://127.0.0.1:%d/feed.mjpg" % up_port,
-                              "--port", "0"], stdout=subprocess.PIPE, stderr=log)
+                              "--port", "0", "--offline-after", "0.5"], stdout=subprocess.PIPE, stderr=log)
     viewers = []
     curl_proc = None
     chromium = None
@@ -227,6 +228,11 @@ def main():
         time.sleep(2)
         check(not any(v.done for v in viewers), "a viewer was disconnected when the upstream died")
         check(relay.poll() is None, "the relay exited when the upstream died")
+        # Meanwhile the offline policy (repeat, after 0.5 s) re-sends the newest frame.
+        while_down = [v.parts() for v in viewers]
+        wait_for("every viewer to get the newest frame again while the upstream is down",
+                 lambda: all(v.parts() >= n + 1 for v, n in zip(viewers, while_down)), 30)
+        check(relay.poll() is None and upstream.poll() is not None, "the upstream came back by itself")
 
         # It comes back on the same port: the same connections get new frames.
         upstream = start_upstream(ffmpeg, up_port)
