@@ -209,10 +209,12 @@ TEST_CASE("asio driver: after close() the io_context runs out of work without an
   std::error_code hub_ec;
   hub_type hub(executor_of(ioc), asio_options(), hub_ec);
   REQUIRE_FALSE(hub_ec);
-  const auto [client, server] = l.connect_pair();
+  // Plain ints, not a structured binding: the reader thread captures one.
+  const std::pair<int, int> fds = l.connect_pair();
+  const int client = fds.first;
   bound_reads(client);
   std::error_code ec;
-  hub.add(adopt(ioc, server), {}, ec);  // arms the stall deadline
+  hub.add(adopt(ioc, fds.second), {}, ec);  // arms the stall deadline
   REQUIRE_FALSE(ec);
   hub.publish("text/plain", "one", ec);
   REQUIRE_FALSE(ec);
